@@ -1,0 +1,20 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+    PERSONAS_DATABASE_URL=sqlite:////data/personas.db
+
+WORKDIR /app
+# CPU build of torch first, so sentence-transformers does not pull the CUDA one.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+COPY pyproject.toml README.md ./
+COPY service ./service
+COPY pipelines ./pipelines
+COPY migrations ./migrations
+RUN pip install .
+
+RUN useradd --create-home --uid 10001 personas && mkdir -p /data && chown personas /data
+USER personas
+EXPOSE 8000
+HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
+CMD ["personas", "serve", "--host", "0.0.0.0", "--port", "8000"]

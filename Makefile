@@ -1,0 +1,43 @@
+# Everything the project needs, from nothing: `make demo` and `make test` are the two commands to know.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo serve test lint bench clean
+
+install: $(STAMP)
+
+# torch first, pinned: the CPU build on disk; otherwise a dependency would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/personas demo
+
+serve: install
+	$(BIN)/personas serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check service pipelines tests bench migrations
+	$(BIN)/ruff format --check service pipelines tests bench migrations
+	$(BIN)/mypy service pipelines
+
+# The suite runs on SQLite; when PERSONAS_TEST_DATABASE_URL is set (CI) the database tests run again on it.
+test: lint
+	env -u PERSONAS_TEST_DATABASE_URL $(BIN)/pytest
+	if [ -n "$$PERSONAS_TEST_DATABASE_URL" ]; then $(BIN)/pytest tests/service; fi
+
+bench: install
+	$(BIN)/python -m bench.run_all --out BENCHMARKS.md
+
+clean:
+	rm -rf $(VENV) personas.db* .pytest_cache .mypy_cache .ruff_cache

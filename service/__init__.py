@@ -1,0 +1,1 @@
+"""Persona discovery service: FastAPI app, persistence, auth, webhooks, jobs and CLI."""

@@ -1,0 +1,76 @@
+"""CSV account exports -> validated AccountIn rows (every extra column becomes an attribute)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from pydantic import ValidationError
+
+from service.accounts.schemas import MAX_ACCOUNTS, AccountIn, AttributeValue
+from service.errors import Problem, field_error
+
+REQUIRED_COLUMNS = ("customer_id", "annual_revenue")
+KNOWN_COLUMNS = {"customer_id", "annual_revenue", "name", "currency"}
+
+
+def _attribute(raw: str) -> AttributeValue:
+    """Numbers stay numbers so the pond map can bucket them; empty cells are missing values."""
+    text = raw.strip()
+    if text == "":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if number != number or number in (float("inf"), float("-inf")):
+        return text
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def parse_accounts_csv(body: bytes) -> list[AccountIn]:
+    """Parse and validate every row; any bad row rejects the file with each failing field named."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise field_error("body", "CSV must be UTF-8") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise field_error("body", f"not valid CSV: {exc}") from None
+    if not rows:
+        raise field_error("body", "empty CSV: expected a header with customer_id and annual_revenue")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise field_error("header", f"missing column(s): {', '.join(missing)}")
+    if len(set(header)) != len(header) or "" in header:
+        raise field_error("header", "column names must be unique and non-empty")
+    data = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    if not data:
+        raise field_error("body", "no account rows after the header")
+    if len(data) > MAX_ACCOUNTS:
+        raise field_error("body", f"at most {MAX_ACCOUNTS} rows per request")
+    accounts, errors = [], []
+    for index, row in enumerate(data):
+        if len(row) != len(header):
+            errors.append({"field": f"accounts.{index}", "message": f"has {len(row)} cells; header has {len(header)}"})
+            continue
+        cells = dict(zip(header, row, strict=True))
+        payload = {
+            "customer_id": cells["customer_id"].strip(),
+            "annual_revenue": cells["annual_revenue"].strip(),
+            "name": cells.get("name", "").strip() or None,
+            "currency": cells.get("currency", "").strip() or "USD",
+            "attributes": {k: _attribute(v) for k, v in cells.items() if k not in KNOWN_COLUMNS},
+        }
+        try:
+            accounts.append(AccountIn.model_validate(payload))
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = ".".join(["accounts", str(index), *map(str, e["loc"])])
+                errors.append({"field": field, "message": e["msg"]})
+    if errors:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        raise Problem(422, detail, errors=errors[:200])
+    return accounts

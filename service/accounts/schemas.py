@@ -1,0 +1,70 @@
+"""Account payloads: the finance/CRM export (JSON or CSV) and what the API answers."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+AttributeValue = str | int | float | bool | None
+MAX_ACCOUNTS = 50_000
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, max_length=500)
+    annual_revenue: float = Field(ge=0, description="Annual revenue of the account, in `currency`.")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")
+    attributes: dict[str, AttributeValue] = Field(
+        default_factory=dict, description="Firmographics (industry, size, region...): used for the pond map."
+    )
+
+    @field_validator("annual_revenue")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("customer_id")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_names(cls, value: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
+        if len(value) > 100:
+            raise ValueError("at most 100 attributes")
+        for key, item in value.items():
+            if not key or len(key) > 100:
+                raise ValueError("attribute names must be 1..100 characters")
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ValueError(f"attribute '{key}' must be a finite number")
+            if isinstance(item, str) and len(item) > 500:
+                raise ValueError(f"attribute '{key}' is longer than 500 characters")
+        return value
+
+
+class AccountBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accounts: list[AccountIn] = Field(min_length=1, max_length=MAX_ACCOUNTS)
+
+
+class UpsertResult(BaseModel):
+    upserted: int
+
+
+class AccountRead(BaseModel):
+    customer_id: str
+    name: str | None
+    annual_revenue: float
+    currency: str
+    attributes: dict[str, AttributeValue]
+    updated_at: datetime | None = None

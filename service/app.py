@@ -1,0 +1,43 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from service.auth.service import ensure_bootstrap_key
+from service.config import Settings, get_settings
+from service.db import Database
+from service.errors import install_error_handlers
+from service.limits import BodySizeLimit
+from service.router import api_router
+
+DESCRIPTION = (
+    "Support-log persona discovery: ingest chat and call transcripts, discover 2-4 expectations personas, "
+    "price them by revenue and cost to serve, and flag the core-growth persona."
+)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or Database.from_url(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.bootstrap_admin_key:
+            with database.transaction() as session:
+                ensure_bootstrap_key(session, settings.bootstrap_admin_key)
+        yield
+        database.dispose()
+
+    app = FastAPI(title="Personas", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(app, include_in_schema=False)
+    return app

@@ -1,0 +1,160 @@
+"""The `personas` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from service import migrate
+from service.accounts.csv_format import parse_accounts_csv
+from service.accounts.service import upsert_accounts
+from service.auth.service import SCOPES, create_key, list_keys, revoke_key
+from service.config import get_settings
+from service.db import Database
+from service.errors import Problem
+from service.ingest.routes import API_SOURCE
+from service.ingest.schemas import TranscriptIn
+from service.ingest.service import check_text_limits, store_transcripts
+
+app = typer.Typer(help="Support-log persona discovery.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+ingest_app = typer.Typer(help="Load transcripts and accounts from files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(ingest_app, name="ingest")
+console = Console(stderr=True)
+
+
+def _database() -> Database:
+    return Database.from_url(get_settings().database_url)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP API (an SQLite database is upgraded to the latest schema first)."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging()
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply Alembic migrations to PERSONAS_DATABASE_URL."""
+    migrate.upgrade(get_settings().database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    scope: Annotated[str, typer.Option(help="read, ingest or admin.")] = "read",
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    if scope not in SCOPES:
+        raise typer.BadParameter(f"scope must be one of {', '.join(SCOPES)}", param_hint="--scope")
+    with _database().transaction() as session:
+        key, value = create_key(session, name=name, scope=scope)
+        key_id = key.id
+    console.print(f"key {key_id} ({scope}) for {name}; store it now, it is not shown again:")
+    typer.echo(value)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (ids, names, scopes; never the keys themselves)."""
+    with _database().transaction(write=False) as session:
+        for key in list_keys(session):
+            state = "revoked" if key.revoked_at else "active"
+            typer.echo(f"{key.id}\t{key.name}\t{key.scope}\t{key.prefix}...\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id from `keys list`.")]) -> None:
+    """Revoke a key; it stops working at once."""
+    with _database().transaction() as session:
+        if not revoke_key(session, key_id=key_id):
+            raise typer.BadParameter(f"no active key {key_id}")
+    console.print(f"key {key_id} revoked")
+
+
+def _read_jsonl(path: Path) -> tuple[list[TranscriptIn], list[str]]:
+    transcripts, problems = [], []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                transcripts.append(TranscriptIn.model_validate(json.loads(line)))
+            except (json.JSONDecodeError, ValidationError) as exc:
+                problems.append(f"line {number}: {str(exc).splitlines()[0]}")
+    return transcripts, problems
+
+
+@ingest_app.command("transcripts")
+def ingest_transcripts(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of TranscriptIn.")],
+    batch_size: Annotated[int, typer.Option(min=1, max=1000)] = 500,
+) -> None:
+    """Store transcripts from a JSONL file in committed batches; re-running skips what is stored."""
+    transcripts, problems = _read_jsonl(path)
+    for problem in problems[:20]:
+        console.print(f"[red]skipped {problem}[/red]")
+    database, accepted, duplicates = _database(), 0, 0
+    settings = get_settings()
+    with _progress() as progress:
+        task = progress.add_task("ingesting transcripts", total=len(transcripts))
+        for start in range(0, len(transcripts), batch_size):
+            batch = transcripts[start : start + batch_size]
+            try:
+                check_text_limits(batch, max_turn_chars=settings.max_turn_chars)
+            except Problem as exc:
+                raise typer.BadParameter(f"batch at line ~{start + 1}: {exc.detail}") from None
+            with database.transaction() as session:
+                result = store_transcripts(session, source=API_SOURCE, transcripts=batch)
+            accepted, duplicates = accepted + result.accepted, duplicates + result.duplicates
+            progress.advance(task, len(batch))
+    console.print(f"accepted {accepted}, duplicates {duplicates}, rejected lines {len(problems)}")
+    if problems:
+        raise typer.Exit(1)
+
+
+@ingest_app.command("accounts")
+def ingest_accounts(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with customer_id, annual_revenue.")],
+) -> None:
+    """Upsert accounts from a CSV export (every extra column becomes an attribute)."""
+    try:
+        accounts = parse_accounts_csv(path.read_bytes())
+    except Problem as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    with _database().transaction() as session:
+        count = upsert_accounts(session, accounts=accounts)
+    console.print(f"upserted {count} accounts")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,55 @@
+"""Validated settings from the environment (prefix PERSONAS_)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PERSONAS_", extra="ignore")
+
+    database_url: str = "sqlite:///./personas.db"
+    bootstrap_admin_key: str | None = None
+    embedding_model: str | None = Field(default=None, description="sentence-transformers name or path")
+    queue: str = "inline"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    cost_per_minute_call: float = Field(default=1.10, ge=0)
+    cost_per_minute_chat: float = Field(default=0.50, ge=0)
+    cost_per_minute_other: float = Field(default=0.80, ge=0)
+    cost_per_email: float = Field(default=4.00, ge=0)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_turn_chars: int = Field(default=20_000, gt=0)
+    webhook_tolerance_seconds: int = Field(default=300, gt=0)
+
+    @field_validator("queue")
+    @classmethod
+    def _known_queue(cls, value: str) -> str:
+        if value not in ("inline", "celery"):
+            raise ValueError("PERSONAS_QUEUE must be 'inline' or 'celery'")
+        return value
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _strong_key(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 16:
+            raise ValueError("PERSONAS_BOOTSTRAP_ADMIN_KEY must be at least 16 characters")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def webhook_secret(self, source: str) -> str | None:
+        """Secret of a webhook source; None means the source is disabled."""
+        return os.environ.get(f"PERSONAS_WEBHOOK_SECRET_{source.upper()}") or None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

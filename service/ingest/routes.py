@@ -1,0 +1,41 @@
+"""Transcript ingest and listing: thin handlers over ingest.service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service.deps import IngestKey, ReadKey, ReadSession, SettingsDep, WriteSession
+from service.ingest import service
+from service.ingest.schemas import IngestResult, TranscriptBatchIn, TranscriptPage, TranscriptRead
+from service.pagination import decode_int_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
+API_SOURCE = "api"
+
+
+@router.post("", status_code=202, response_model=IngestResult)
+def ingest_transcripts(
+    batch: TranscriptBatchIn, session: WriteSession, settings: SettingsDep, _: IngestKey
+) -> IngestResult:
+    """Store 1..1000 transcripts; re-sent ones (same external_id) are counted as duplicates."""
+    service.check_text_limits(batch.transcripts, max_turn_chars=settings.max_turn_chars)
+    return service.store_transcripts(session, source=API_SOURCE, transcripts=batch.transcripts)
+
+
+@router.get("", response_model=TranscriptPage)
+def list_transcripts(
+    session: ReadSession,
+    _: ReadKey,
+    customer_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> TranscriptPage:
+    """Stored (redacted) transcripts in arrival order, a page at a time."""
+    rows = service.list_transcripts(
+        session, limit=limit + 1, after_id=decode_int_cursor(cursor), customer_id=customer_id
+    )
+    items = [TranscriptRead.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+    return TranscriptPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,88 @@
+"""Transcript storage rules: limits, redaction, idempotent inserts and cursor listing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.errors import Problem
+from service.ingest.models import Transcript, WebhookDelivery
+from service.ingest.redaction import redact_turns
+from service.ingest.schemas import IngestResult, TranscriptIn
+from service.upsert import insert_for
+
+
+def check_text_limits(transcripts: Sequence[TranscriptIn], *, max_turn_chars: int) -> None:
+    """413 on the first turn whose text is longer than the configured limit."""
+    for i, transcript in enumerate(transcripts):
+        for j, turn in enumerate(transcript.turns):
+            if len(turn.text) > max_turn_chars:
+                field = f"transcripts.{i}.turns.{j}.text"
+                message = f"is {len(turn.text)} characters; the limit is {max_turn_chars}"
+                raise Problem(413, f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+def _row(source: str, transcript: TranscriptIn) -> dict[str, Any]:
+    turns = [turn.model_dump(mode="json", exclude_none=True) for turn in transcript.turns]
+    redacted, counts = redact_turns(turns)
+    return {
+        "source": source,
+        "external_id": transcript.external_id,
+        "customer_id": transcript.customer_id,
+        "channel": transcript.channel,
+        "started_at": transcript.started_at,
+        "duration_seconds": transcript.duration_seconds,
+        "turns": redacted,
+        "metadata": transcript.metadata,
+        "redactions": counts,
+    }
+
+
+def store_transcripts(session: Session, *, source: str, transcripts: Sequence[TranscriptIn]) -> IngestResult:
+    """Insert what is new; (source, external_id) already stored counts as a duplicate, not an error."""
+    if not transcripts:
+        return IngestResult(accepted=0, duplicates=0)
+    rows = [_row(source, t) for t in transcripts]
+    table = Transcript.__table__
+    statement = (
+        insert_for(session, table)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(table.c.id)
+    )
+    inserted = session.execute(statement, rows).all()
+    session.flush()
+    return IngestResult(accepted=len(inserted), duplicates=len(rows) - len(inserted))
+
+
+def claim_delivery(session: Session, *, source: str, delivery_id: str, transcripts: int) -> bool:
+    """Record a webhook delivery id; False when it was seen before (a replay to acknowledge, not store)."""
+    table = WebhookDelivery.__table__
+    statement = (
+        insert_for(session, table)
+        .values(source=source, delivery_id=delivery_id, transcripts=transcripts)
+        .on_conflict_do_nothing(index_elements=["source", "delivery_id"])
+        .returning(table.c.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def list_transcripts(
+    session: Session,
+    *,
+    limit: int,
+    after_id: int | None = None,
+    customer_id: str | None = None,
+    transcript_ids: select | None = None,  # type: ignore[valid-type]
+) -> list[Transcript]:
+    """A page of transcripts in id order, optionally restricted to a customer or a subquery of ids."""
+    query = select(Transcript).order_by(Transcript.id).limit(limit)
+    if after_id is not None:
+        query = query.where(Transcript.id > after_id)
+    if customer_id is not None:
+        query = query.where(Transcript.customer_id == customer_id)
+    if transcript_ids is not None:
+        query = query.where(Transcript.id.in_(transcript_ids))
+    return list(session.scalars(query))

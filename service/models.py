@@ -1,0 +1,8 @@
+"""Every ORM model, imported in one place so Alembic and the tests see them all."""
+
+from service.accounts.models import Account
+from service.auth.models import ApiKey
+from service.db import Base
+from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
+
+__all__ = ["Account", "ApiKey", "Base", "Transcript", "TranscriptEmbedding", "WebhookDelivery"]

@@ -1,0 +1,12 @@
+"""The API router: only includes the domain routers."""
+
+from fastapi import APIRouter
+
+from service.accounts.routes import router as accounts_router
+from service.health.routes import router as health_router
+from service.ingest.routes import router as transcripts_router
+from service.ingest.webhooks import router as webhooks_router
+
+api_router = APIRouter()
+for domain_router in (health_router, transcripts_router, webhooks_router, accounts_router):
+    api_router.include_router(domain_router)

@@ -1,0 +1,89 @@
+"""Service test fixtures: a database migrated by Alembic once per session, emptied after each test.
+
+SQLite by default; PostgreSQL when PERSONAS_TEST_DATABASE_URL is set. Tests commit for real (concurrency
+tests need it), so isolation comes from emptying every table after each test rather than a rollback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from service import migrate
+from service.app import create_app
+from service.auth.service import create_key
+from service.config import Settings
+from service.db import Database
+from service.models import Base
+
+
+def _reset_postgres(url: str) -> None:
+    database = Database.from_url(url)
+    with database.write_engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("PERSONAS_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database(database_url: str) -> Iterator[Database]:
+    database = Database.from_url(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def db(database: Database) -> Iterator[Database]:
+    """The migrated test database, emptied after the test."""
+    yield database
+    with database.transaction() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+
+
+@pytest.fixture
+def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for source in ("GENERIC", "ZENDESK", "INTERCOM", "FRESHDESK"):
+        monkeypatch.delenv(f"PERSONAS_WEBHOOK_SECRET_{source}", raising=False)
+    return Settings(database_url=database_url, max_body_bytes=2 * 1024 * 1024, max_turn_chars=5000)
+
+
+@pytest.fixture
+def client(settings: Settings, db: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, db), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def make_key(database: Database, scope: str, name: str | None = None) -> str:
+    with database.transaction() as session:
+        _, value = create_key(session, name=name or f"test-{scope}", scope=scope)
+    return value
+
+
+@pytest.fixture
+def keys(db: Database) -> dict[str, str]:
+    """One key per scope, as `Authorization` headers."""
+    return {scope: make_key(db, scope) for scope in ("read", "ingest", "admin")}
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
