@@ -38,7 +38,11 @@ def _database() -> Database:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
     )
 
 
@@ -143,7 +147,9 @@ def ingest_transcripts(
 
 @ingest_app.command("accounts")
 def ingest_accounts(
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with customer_id, annual_revenue.")],
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV with customer_id, annual_revenue.")
+    ],
 ) -> None:
     """Upsert accounts from a CSV export (every extra column becomes an attribute)."""
     try:

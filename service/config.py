@@ -25,7 +25,10 @@ class Settings(BaseSettings):
     cost_per_email: float = Field(default=4.00, ge=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_turn_chars: int = Field(default=20_000, gt=0)
-    webhook_tolerance_seconds: int = Field(default=300, gt=0)
+    webhook_secrets: dict[str, str] = Field(
+        default_factory=lambda: _secrets_from_environment(),
+        description="Per-source secrets, from PERSONAS_WEBHOOK_SECRET_<SOURCE>; a missing one disables it.",
+    )
 
     @field_validator("queue")
     @classmethod
@@ -47,7 +50,15 @@ class Settings(BaseSettings):
 
     def webhook_secret(self, source: str) -> str | None:
         """Secret of a webhook source; None means the source is disabled."""
-        return os.environ.get(f"PERSONAS_WEBHOOK_SECRET_{source.upper()}") or None
+        return self.webhook_secrets.get(source) or None
+
+
+def _secrets_from_environment() -> dict[str, str]:
+    return {
+        source: os.environ[f"PERSONAS_WEBHOOK_SECRET_{source.upper()}"]
+        for source in WEBHOOK_SOURCES
+        if os.environ.get(f"PERSONAS_WEBHOOK_SECRET_{source.upper()}")
+    }
 
 
 @lru_cache

@@ -15,6 +15,7 @@ from service.config import Settings
 from service.db import Database
 from service.errors import Problem
 
+
 async def read_raw_body(request: Request) -> bytes:
     """The raw request body, read in the event loop so handlers can stay synchronous."""
     return await request.body()

@@ -77,13 +77,17 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
-    return [{"field": _location(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in exc.errors()]
+    return [
+        {"field": _location(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in exc.errors()
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, errors=exc.errors, headers=exc.headers, type_=exc.type)
+        return problem_response(
+            exc.status, exc.detail, errors=exc.errors, headers=exc.headers, type_=exc.type
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -99,7 +103,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc.orig).__name__)
-        return problem_response(503, "The database is unavailable; retry shortly.", headers={"Retry-After": "5"})
+        return problem_response(
+            503, "The database is unavailable; retry shortly.", headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(DBAPIError)
     async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+
 def _migrations_dir() -> Path:
     """The repo's migrations/ (editable install) or ./migrations (an installed wheel run from the app folder)."""
     beside_package = Path(__file__).resolve().parent.parent / "migrations"

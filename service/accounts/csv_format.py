@@ -54,7 +54,9 @@ def parse_accounts_csv(body: bytes) -> list[AccountIn]:
     accounts, errors = [], []
     for index, row in enumerate(data):
         if len(row) != len(header):
-            errors.append({"field": f"accounts.{index}", "message": f"has {len(row)} cells; header has {len(header)}"})
+            errors.append(
+                {"field": f"accounts.{index}", "message": f"has {len(row)} cells; header has {len(header)}"}
+            )
             continue
         cells = dict(zip(header, row, strict=True))
         payload = {

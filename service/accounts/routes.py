@@ -29,8 +29,12 @@ def _parse_json(body: bytes) -> AccountBatchIn:
     try:
         return AccountBatchIn.model_validate_json(body)
     except ValidationError as exc:
-        errors = [{"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]} for e in exc.errors()]
-        raise Problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors) from None
+        errors = [
+            {"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]} for e in exc.errors()
+        ]
+        raise Problem(
+            422, "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors
+        ) from None
 
 
 @router.put("", response_model=UpsertResult, openapi_extra={"requestBody": _REQUEST_BODY})
@@ -52,11 +56,11 @@ def upsert_accounts(
 
 
 @router.get("/{customer_id}", response_model=AccountRead)
-def read_account(customer_id: Annotated[str, Path(max_length=200)], session: ReadSession, _: ReadKey) -> AccountRead:
+def read_account(
+    customer_id: Annotated[str, Path(max_length=200)], session: ReadSession, _: ReadKey
+) -> AccountRead:
     """One account by customer id."""
     account = service.get_account(session, customer_id=customer_id)
     if account is None:
         raise Problem(404, f"No account with customer_id '{customer_id}'.")
     return AccountRead.model_validate(account, from_attributes=True)
-
-

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base
+from service.db import Base, UTCDateTime
 
 
 class Transcript(Base):
@@ -30,12 +29,12 @@ class Transcript(Base):
     external_id: Mapped[str] = mapped_column(String(300))
     customer_id: Mapped[str] = mapped_column(String(200), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     duration_seconds: Mapped[float | None] = mapped_column(Float, default=None)
     turns: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     redactions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
 
 class TranscriptEmbedding(Base):
@@ -49,7 +48,7 @@ class TranscriptEmbedding(Base):
     model: Mapped[str] = mapped_column(String(300), primary_key=True)
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
 
 class WebhookDelivery(Base):
@@ -62,4 +61,4 @@ class WebhookDelivery(Base):
     source: Mapped[str] = mapped_column(String(32))
     delivery_id: Mapped[str] = mapped_column(String(300))
     transcripts: Mapped[int] = mapped_column(Integer, default=0)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())

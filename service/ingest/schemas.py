@@ -12,6 +12,20 @@ Channel = Literal["chat", "call", "email", "other"]
 Speaker = Literal["customer", "agent", "bot", "system"]
 MAX_BATCH = 1000
 MAX_TURNS = 2000
+EARLIEST, LATEST = 1970, 2100
+
+
+def utc_timestamp(value: datetime | None) -> datetime | None:
+    """Aware UTC within 1970..2100 (a time without zone is UTC); other years are almost surely a bug upstream."""
+    if value is None:
+        return None
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}") from None
+    if not EARLIEST <= value.year < LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
 
 
 class TurnIn(BaseModel):
@@ -21,24 +35,25 @@ class TurnIn(BaseModel):
     text: str = Field(description="What was said; personal data is redacted before storage.")
     at: datetime | None = Field(default=None, description="When the turn was said (ISO 8601).")
 
+    _at_utc = field_validator("at")(utc_timestamp)
+
 
 class TranscriptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str = Field(min_length=1, max_length=300, description="The support tool's id; idempotency key.")
-    customer_id: str = Field(min_length=1, max_length=200, description="The account this customer belongs to.")
+    external_id: str = Field(
+        min_length=1, max_length=300, description="The support tool's id; idempotency key."
+    )
+    customer_id: str = Field(
+        min_length=1, max_length=200, description="The account this customer belongs to."
+    )
     channel: Channel = "other"
     started_at: datetime | None = Field(default=None, description="ISO 8601; a time without zone is UTC.")
     duration_seconds: float | None = Field(default=None, ge=0, le=7 * 24 * 3600)
     turns: list[TurnIn] = Field(min_length=1, max_length=MAX_TURNS)
     metadata: dict[str, Any] = Field(default_factory=dict, description="e.g. escalated, csat, tags.")
 
-    @field_validator("started_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+    _started_at_utc = field_validator("started_at")(utc_timestamp)
 
     @field_validator("duration_seconds")
     @classmethod

@@ -26,16 +26,21 @@ def _validated(raw: list[dict]) -> list[TranscriptIn]:  # type: ignore[type-arg]
         return _transcripts.validate_python(raw)
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(["transcripts", *map(str, e["loc"])]), "message": e["msg"]} for e in exc.errors()
+            {"field": ".".join(["transcripts", *map(str, e["loc"])]), "message": e["msg"]}
+            for e in exc.errors()
         ]
-        raise Problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors) from None
+        raise Problem(
+            422, "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors
+        ) from None
 
 
 @router.post(
     "/{source}",
     status_code=202,
     response_model=IngestResult,
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+    },
 )
 def receive_webhook(
     source: Annotated[str, Path(max_length=32)],

@@ -6,7 +6,10 @@ from typing import Any
 
 
 def transcript_payload(
-    external_id: str = "t-1", customer_id: str = "c-1", text: str = "My order has not arrived yet.", **fields: Any
+    external_id: str = "t-1",
+    customer_id: str = "c-1",
+    text: str = "My order has not arrived yet.",
+    **fields: Any,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "external_id": external_id,

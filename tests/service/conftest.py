@@ -58,10 +58,10 @@ def db(database: Database) -> Iterator[Database]:
 
 
 @pytest.fixture
-def settings(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for source in ("GENERIC", "ZENDESK", "INTERCOM", "FRESHDESK"):
-        monkeypatch.delenv(f"PERSONAS_WEBHOOK_SECRET_{source}", raising=False)
-    return Settings(database_url=database_url, max_body_bytes=2 * 1024 * 1024, max_turn_chars=5000)
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url, max_body_bytes=2 * 1024 * 1024, max_turn_chars=5000, webhook_secrets={}
+    )
 
 
 @pytest.fixture
@@ -87,3 +87,29 @@ def auth(key: str) -> dict[str, str]:
 
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture
+def live_server(settings: Settings, db: Database) -> Iterator[str]:
+    """The app served by a real uvicorn in a thread (for concurrency tests); yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(settings, db), host="127.0.0.1", port=port, log_config=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

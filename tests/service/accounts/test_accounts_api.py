@@ -14,7 +14,9 @@ CSV = (
 
 
 def put_csv(client: TestClient, key: str, body: str) -> object:
-    return client.put("/v1/accounts", content=body.encode(), headers={**auth(key), "Content-Type": "text/csv"})
+    return client.put(
+        "/v1/accounts", content=body.encode(), headers={**auth(key), "Content-Type": "text/csv"}
+    )
 
 
 def test_csv_upsert_keeps_extra_columns_as_typed_attributes(client: TestClient, keys: dict[str, str]) -> None:
@@ -79,4 +81,6 @@ def test_auth_and_scopes(client: TestClient, keys: dict[str, str]) -> None:
     assert client.get("/v1/accounts/c-1", headers=auth(keys["ingest"])).status_code == 403
     assert client.get("/v1/accounts/c-1").status_code == 401
     missing = client.get("/v1/accounts/nope", headers=auth(keys["admin"]))
-    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith(
+        "application/problem+json"
+    )

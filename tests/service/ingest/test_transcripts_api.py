@@ -21,7 +21,9 @@ def test_ingest_accepts_and_counts_duplicates(client: TestClient, keys: dict[str
     assert first.status_code == 202
     assert first.json() == {"accepted": 2, "duplicates": 0}
     again = client.post(
-        "/v1/transcripts", json=batch(transcript_payload("a"), transcript_payload("c")), headers=auth(keys["ingest"])
+        "/v1/transcripts",
+        json=batch(transcript_payload("a"), transcript_payload("c")),
+        headers=auth(keys["ingest"]),
     )
     assert again.json() == {"accepted": 1, "duplicates": 1}
     listed = client.get("/v1/transcripts", headers=auth(keys["read"])).json()
@@ -56,21 +58,33 @@ def test_missing_or_wrong_key_is_401(client: TestClient, keys: dict[str, str], h
 
 
 def test_read_key_cannot_ingest_and_ingest_key_cannot_read(client: TestClient, keys: dict[str, str]) -> None:
-    assert client.post("/v1/transcripts", json=batch(transcript_payload()), headers=auth(keys["read"])).status_code == 403
+    assert (
+        client.post(
+            "/v1/transcripts", json=batch(transcript_payload()), headers=auth(keys["read"])
+        ).status_code
+        == 403
+    )
     assert client.get("/v1/transcripts", headers=auth(keys["ingest"])).status_code == 403
 
 
 def test_revoked_key_stops_working_at_once(client: TestClient, db: Database) -> None:
     value = make_key(db, "ingest")
-    assert client.post("/v1/transcripts", json=batch(transcript_payload()), headers=auth(value)).status_code == 202
+    assert (
+        client.post("/v1/transcripts", json=batch(transcript_payload()), headers=auth(value)).status_code
+        == 202
+    )
     with db.transaction() as session:
-        from service.auth.service import hash_key
-        from service.auth.models import ApiKey
         from sqlalchemy import select
+
+        from service.auth.models import ApiKey
+        from service.auth.service import hash_key
 
         key_id = session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_key(value)))
         assert revoke_key(session, key_id=key_id)
-    assert client.post("/v1/transcripts", json=batch(transcript_payload("x")), headers=auth(value)).status_code == 401
+    assert (
+        client.post("/v1/transcripts", json=batch(transcript_payload("x")), headers=auth(value)).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize(
@@ -92,7 +106,9 @@ def test_bad_fields_are_422_with_the_field(
 ) -> None:
     payload = transcript_payload()
     payload.update(change)
-    response = client.post("/v1/transcripts", json=batch(transcript_payload("ok"), payload), headers=auth(keys["ingest"]))
+    response = client.post(
+        "/v1/transcripts", json=batch(transcript_payload("ok"), payload), headers=auth(keys["ingest"])
+    )
     assert response.status_code == 422
     problem = response.json()
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -117,7 +133,10 @@ def test_missing_turns_field_and_bad_json(client: TestClient, keys: dict[str, st
 
 
 def test_batch_size_limits(client: TestClient, keys: dict[str, str]) -> None:
-    assert client.post("/v1/transcripts", json={"transcripts": []}, headers=auth(keys["ingest"])).status_code == 422
+    assert (
+        client.post("/v1/transcripts", json={"transcripts": []}, headers=auth(keys["ingest"])).status_code
+        == 422
+    )
     too_many = {"transcripts": [transcript_payload(f"t{i}") for i in range(1001)]}
     response = client.post("/v1/transcripts", json=too_many, headers=auth(keys["ingest"]))
     assert response.status_code == 422

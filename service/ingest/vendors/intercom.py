@@ -1,0 +1,237 @@
+"""Intercom webhook notifications (developers.intercom.com/docs/webhooks, "Webhook models").
+
+Signature: ``x-hub-signature: sha1=<hex HMAC-SHA1(client_secret, raw body)>``. Intercom signs no
+timestamp, so there is no freshness check; replays are absorbed by idempotency on the
+notification id (``delivery_id``) and on the conversation's external_id.
+
+Body: ``{"type": "notification_event", "id": "notif_...", "topic": "conversation.user.replied",
+"app_id", "created_at", "data": {"type": "notification_event_data", "item": <Conversation>}}``.
+Topic ``ping`` (sent when the endpoint is saved) and items that are not conversations (contact,
+company, ticket topics) are acknowledged with no transcripts.
+
+Conversation mapping (Conversation / Conversation Part models):
+- external_id ``intercom-conv-<id>``; started_at = conversation ``created_at`` (unix seconds).
+- customer_id = the first contact's ``external_id`` (your own user id, the likeliest key of the
+  CRM export) if set, else its Intercom ``id``; when ``contacts`` is absent, the ``source.author``
+  id if that author is a user/lead/contact. An email used as an id is replaced by a pseudonym.
+- turns: ``source`` (the opening message) first, then ``conversation_parts.conversation_parts``
+  ordered by ``created_at``. Bodies are HTML (plain text from API 2.15 webhooks): converted to text;
+  parts with an empty body (assignments, open/close/snooze events) and redacted parts are skipped;
+  ``note`` parts (internal notes) are DROPPED and counted in metadata ``notes``.
+- speaker from ``author.type``: user/lead/contact -> customer, admin/team -> agent, bot/operator ->
+  bot, anything else -> system.
+- channel from ``source.type``: conversation/chat/messenger/social/sms/whatsapp -> chat,
+  email -> email, phone_call/phone_switch -> call, else other.
+- metadata: intercom_conversation_id, intercom_app_id, topic, state, priority, tags (names),
+  csat (conversation_rating 1..5 mapped to 0..1) and csat_rating, contact ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .base import (
+    Delivery,
+    PayloadError,
+    SignatureError,
+    cap_turns,
+    customer_key,
+    join,
+    load_json,
+    lower_headers,
+    obj,
+    opt_bool,
+    opt_id,
+    opt_list,
+    opt_obj,
+    opt_str,
+    opt_time,
+    req_id,
+    req_obj,
+    require_header,
+    require_secret,
+    sort_key_time,
+    tag_list,
+    to_text,
+    turn,
+)
+
+SIGNATURE = "x-hub-signature"
+
+_CUSTOMER = {"user", "lead", "contact"}
+_AGENT = {"admin", "team"}
+_BOT = {"bot", "operator"}
+_DROPPED_PARTS = {"note", "note_and_reopen"}
+_CHAT = {
+    "conversation",
+    "chat",
+    "messenger",
+    "facebook",
+    "instagram",
+    "twitter",
+    "whatsapp",
+    "sms",
+    "push",
+    "in_app",
+    "inapp",
+}
+_CALL = {"phone_call", "phone_switch", "call", "voice"}
+
+
+def map_channel(source_type: str | None) -> str:
+    if not source_type:
+        return "other"
+    s = source_type.strip().lower()
+    if s in _CHAT:
+        return "chat"
+    if s == "email":
+        return "email"
+    if s in _CALL:
+        return "call"
+    return "other"
+
+
+def speaker_for(author_type: str | None) -> str:
+    a = (author_type or "").strip().lower()
+    if a in _CUSTOMER:
+        return "customer"
+    if a in _AGENT:
+        return "agent"
+    if a in _BOT:
+        return "bot"
+    return "system"
+
+
+class IntercomVendor:
+    name = "intercom"
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: float) -> None:
+        h = lower_headers(headers)
+        header = require_header(h, SIGNATURE)
+        match = re.fullmatch(r"sha1=([0-9a-fA-F]{40})", header)
+        if match is None:
+            raise SignatureError(f"malformed header {SIGNATURE}: expected sha1=<40 hex digits>")
+        key = require_secret(secret)
+        expected = hmac.new(key, bytes(body), hashlib.sha1).hexdigest()
+        if not hmac.compare_digest(expected.encode("ascii"), match.group(1).lower().encode("ascii")):
+            raise SignatureError("signature mismatch")
+
+    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+        data = obj(load_json(body), "body")
+        kind = opt_str(data, "type", "")
+        if kind != "notification_event":
+            raise PayloadError("type", "must be 'notification_event'")
+        delivery_id = req_id(data, "id", "")
+        topic = opt_str(data, "topic", "") or ""
+        if topic == "ping":
+            return Delivery(delivery_id=delivery_id, transcripts=[])
+        envelope = req_obj(data, "data", "")
+        item = req_obj(envelope, "item", "data")
+        if opt_str(item, "type", "data.item") != "conversation":
+            return Delivery(delivery_id=delivery_id, transcripts=[])
+        transcript = self._conversation(item, "data.item", topic, opt_id(data, "app_id", ""))
+        return Delivery(delivery_id=delivery_id, transcripts=[transcript] if transcript else [])
+
+    def _conversation(
+        self, c: dict[str, Any], p: str, topic: str, app_id: str | None
+    ) -> dict[str, Any] | None:
+        conv_id = req_id(c, "id", p)
+        started_at = opt_time(c, "created_at", p)
+        source = opt_obj(c, "source", p) or {}
+        sp = join(p, "source")
+        source_author = opt_obj(source, "author", sp) or {}
+
+        contact_ids: list[str] = []
+        customer: str | None = None
+        contacts_block = opt_obj(c, "contacts", p)
+        if contacts_block is not None:
+            cp = join(p, "contacts")
+            for i, raw in enumerate(opt_list(contacts_block, "contacts", cp)):
+                ip = f"{cp}.contacts.{i}"
+                contact = obj(raw, ip)
+                cid = req_id(contact, "id", ip)
+                contact_ids.append(cid)
+                if customer is None:
+                    customer = opt_id(contact, "external_id", ip) or cid
+        if (
+            customer is None
+            and (opt_str(source_author, "type", join(sp, "author")) or "").lower() in _CUSTOMER
+        ):
+            customer = opt_id(source_author, "id", join(sp, "author"))
+        if customer is None:
+            raise PayloadError(f"{p}.contacts", "no contact identifies the customer")
+
+        turns: list[dict[str, Any]] = []
+        notes = 0
+        source_text = to_text(opt_str(source, "body", sp))
+        if source_text and not opt_bool(source, "redacted", sp, default=False):
+            author_type = opt_str(source_author, "type", join(sp, "author"))
+            turns.append(turn(speaker_for(author_type), source_text, started_at))
+
+        parts_block = opt_obj(c, "conversation_parts", p)
+        rows: list[tuple[float, int, dict[str, Any]]] = []
+        if parts_block is not None:
+            pp = join(p, "conversation_parts")
+            for i, raw in enumerate(opt_list(parts_block, "conversation_parts", pp)):
+                ip = f"{pp}.conversation_parts.{i}"
+                part = obj(raw, ip)
+                part_type = (opt_str(part, "part_type", ip) or "").lower()
+                text = to_text(opt_str(part, "body", ip))
+                at = opt_time(part, "created_at", ip)
+                if part_type in _DROPPED_PARTS:
+                    notes += 1
+                    continue
+                if not text or opt_bool(part, "redacted", ip, default=False):
+                    continue
+                author = opt_obj(part, "author", ip) or {}
+                speaker = speaker_for(opt_str(author, "type", join(ip, "author")))
+                rows.append((sort_key_time(at), i, turn(speaker, text, at)))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        turns.extend(r[2] for r in rows)
+
+        metadata: dict[str, Any] = {"intercom_conversation_id": conv_id}
+        if app_id:
+            metadata["intercom_app_id"] = app_id
+        if topic:
+            metadata["topic"] = topic[:100]
+        for key in ("state", "priority"):
+            value = opt_str(c, key, p)
+            if value:
+                metadata[key] = value[:50]
+        tags_block = c.get("tags")
+        if isinstance(tags_block, dict):
+            tags = tag_list(tags_block, "tags", join(p, "tags"))
+        elif tags_block is None:
+            tags = []
+        else:
+            tags = tag_list(c, "tags", p)
+        if tags:
+            metadata["tags"] = tags
+        rating = opt_obj(c, "conversation_rating", p)
+        if rating is not None:
+            value = rating.get("rating")
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                    raise PayloadError(f"{p}.conversation_rating.rating", "must be an integer from 1 to 5")
+                metadata["csat_rating"] = value
+                metadata["csat"] = (value - 1) / 4
+        if contact_ids:
+            metadata["intercom_contact_ids"] = contact_ids[:20]
+        if notes:
+            metadata["notes"] = notes
+        turns = cap_turns(turns, metadata)
+        if not turns:
+            return None
+        return {
+            "external_id": f"intercom-conv-{conv_id}",
+            "customer_id": customer_key(customer, "intercom"),
+            "channel": map_channel(opt_str(source, "type", sp)),
+            "started_at": started_at or turns[0].get("at"),
+            "duration_seconds": None,
+            "turns": turns,
+            "metadata": metadata,
+        }

@@ -1,0 +1,65 @@
+"""The `personas` CLI: keys, db upgrade, resumable transcript ingest, account ingest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.config import get_settings
+from tests.service.builders import transcript_payload
+from tests.service.conftest import auth
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    monkeypatch.setenv("PERSONAS_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_keys_create_prints_a_working_key_once(cli_env: None, client: TestClient) -> None:
+    result = runner.invoke(app, ["keys", "create", "--name", "dashboard", "--scope", "read"])
+    assert result.exit_code == 0, result.output
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("pk_")
+    assert client.get("/v1/transcripts", headers=auth(key)).status_code == 200
+    listing = runner.invoke(app, ["keys", "list"]).stdout
+    assert "dashboard" in listing and key not in listing
+    bad = runner.invoke(app, ["keys", "create", "--name", "x", "--scope", "root"])
+    assert bad.exit_code != 0
+
+
+def test_ingest_transcripts_is_resumable(
+    cli_env: None, client: TestClient, keys: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "t.jsonl"
+    lines = [json.dumps(transcript_payload(f"f{i}")) for i in range(7)]
+    path.write_text("\n".join(lines[:4]) + "\n")
+    first = runner.invoke(app, ["ingest", "transcripts", str(path), "--batch-size", "3"])
+    assert first.exit_code == 0, first.output
+    path.write_text("\n".join(lines) + "\n{not json}\n")
+    second = runner.invoke(app, ["ingest", "transcripts", str(path), "--batch-size", "3"])
+    assert "accepted 3, duplicates 4, rejected lines 1" in second.output
+    assert second.exit_code == 1
+    items = client.get("/v1/transcripts", headers=auth(keys["read"])).json()["items"]
+    assert sorted(i["external_id"] for i in items) == sorted(f"f{i}" for i in range(7))
+
+
+def test_ingest_accounts_csv(cli_env: None, client: TestClient, keys: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("customer_id,annual_revenue,industry\nc-9,500.5,retail\n")
+    result = runner.invoke(app, ["ingest", "accounts", str(path)])
+    assert result.exit_code == 0 and "upserted 1" in result.output
+    assert client.get("/v1/accounts/c-9", headers=auth(keys["read"])).json()["attributes"] == {
+        "industry": "retail"
+    }
+    path.write_text("customer_id,annual_revenue\nc-9,abc\n")
+    assert runner.invoke(app, ["ingest", "accounts", str(path)]).exit_code == 1
