@@ -1,0 +1,156 @@
+"""What project contractors and plant maintenance teams say: specs, failures, safety data."""
+
+from __future__ import annotations
+
+from pipelines.synthetic.personas import PersonaPhrases
+
+PROJECT_CONTRACTORS = PersonaPhrases(
+    intents={
+        "curing_failure": (
+            "The {product} didn't cure on {project}.",
+            "We applied {product} last week and it's still tacky.",
+            "The sealant is peeling off the {substrate} panels on {project}.",
+            "We have delamination on the joints we bonded with {product}.",
+            "Half the {product} hardened in the cartridges before we could use it.",
+            "The {product} cracked after two days, this is a product failure.",
+            "Your {product} failed the pull test on site.",
+            "Lot {lot} of {product} isn't curing, we think it's a bad batch.",
+            "Joints sealed with {product} are leaking after the first rain.",
+        ),
+        "return_credit": (
+            "I want to return {qty} of {product} from {order}.",
+            "We need a credit for the defective {product} on {order}.",
+            "Who pays for the labor to redo the joints?",
+            "I need an RMA for the bad lot of {product}.",
+            "We were charged twice for {order}.",
+            "The invoice for {order} has the wrong price, it's not what we agreed.",
+            "We want a full refund on {order}, the material was unusable.",
+        ),
+        "custom_formulation": (
+            "Can you make a custom version of {product} with a longer open time?",
+            "We need a formulation that cures at {temp} degrees for {project}.",
+            "Can your lab tint {product} to match {color}?",
+            "The spec calls for a low-VOC version, can you formulate one?",
+            "We need a faster-curing grade of {product} for {project}.",
+            "Can you adjust the viscosity of {product} so it doesn't sag on vertical joints?",
+        ),
+        "certification": (
+            "I need the technical data sheet and test reports for {product}.",
+            "Does {product} meet {standard}?",
+            "The engineer needs the {standard} certificate for {product} before approval.",
+            "Can you send a letter of compliance for {project}?",
+            "We need a signed submittal package for {product}.",
+            "Where's the certification paperwork we asked for on {project}?",
+        ),
+        "project_pricing": (
+            "We need a better price on {qty} of {product} for {project}.",
+            "What discount can you give us for {qty} of {product}?",
+            "We bid {project} on your old pricing, you need to honor it.",
+            "Your competitor is quoting {pct}% lower on {product}.",
+            "Can you do project pricing for {qty} of {product}?",
+        ),
+        "escalation": (
+            "I want to talk to a manager.",
+            "Get me someone from your technical team on site.",
+            "I need this escalated today.",
+            "Can your rep come out to {project} and see this for himself?",
+            "Nobody has called me back about the failure on {project}.",
+            "I need an engineer on the phone, not customer service.",
+        ),
+    },
+    motivations=(
+        "The inspector is coming {day}.",
+        "The general contractor is holding our payment.",
+        "The spec for {project} calls for it.",
+        "We bid this job on your pricing.",
+        "We have crews standing around waiting.",
+        "The owner wants the building closed in by {day}.",
+        "Our engineer won't sign off without it.",
+        "We're on a liquidated damages clause.",
+    ),
+    consequences=(
+        "We'll have to rip it all out and redo it.",
+        "This is the third time this has happened.",
+        "We're going to switch suppliers.",
+        "We'll be back-charged for the delay.",
+        "I'm still waiting on a call back.",
+        "We're losing thousands a day.",
+        "I want this escalated.",
+        "If this isn't fixed we'll be looking at other options.",
+        "Nobody seems to own this problem.",
+        "I've called four times this week.",
+    ),
+    openers=("Look,", "I'm calling again.", "This is {first}, project manager.", "Yeah, it's {first} again."),
+)
+
+PLANT_MAINTENANCE = PersonaPhrases(
+    intents={
+        "sds_request": (
+            "Can you send me the SDS for {product}?",
+            "I need the current safety data sheet for {product}.",
+            "Our SDS for {product} is from {year}, is there a newer revision?",
+            "Where can I download safety data sheets for everything we buy from you?",
+            "Is there an SDS in Spanish for {product}?",
+            "EHS is asking for the SDS on {product} and {product2}.",
+        ),
+        "cure_time": (
+            "How long does {product} take to fully cure?",
+            "What's the cure time for {product} at {temp} degrees?",
+            "Can we put the line back in service after four hours with {product}?",
+            "Does {product} cure in a cold room?",
+            "How long before {product} reaches handling strength?",
+            "Will humidity slow down the cure on {product}?",
+        ),
+        "shelf_life": (
+            "What's the shelf life of {product}?",
+            "We found some {product} from last year, is it still good?",
+            "Does {product} need to be refrigerated?",
+            "How should we store opened cartridges of {product}?",
+            "How do I read the lot code to find the expiration date?",
+        ),
+        "application": (
+            "What surface prep do you recommend for {product} on {substrate}?",
+            "Do I need a primer with {product} on {substrate}?",
+            "What's the max gap {product} can fill?",
+            "Can we apply {product} on a wet surface?",
+            "What nozzle or dispensing gun do we need for {product}?",
+        ),
+        "compatibility": (
+            "Is {product} food-safe for use near the packaging line?",
+            "Is {product} NSF approved for incidental food contact?",
+            "Will {product} hold up to {chemical}?",
+            "What temperature range can {product} handle on a pump housing?",
+            "Is {product} resistant to {chemical} washdowns?",
+        ),
+        "safety": (
+            "What gloves should our techs wear with {product}?",
+            "Do we need ventilation when applying {product} in a confined space?",
+            "Is {product} considered hazardous for shipping?",
+            "What's the flash point of {product}?",
+            "How do we dispose of cured and uncured {product}?",
+        ),
+        "shutdown_stock": (
+            "We have a shutdown {day}, can you get us {qty} of {product} before then?",
+            "Can you add {product} to our maintenance stock order?",
+            "We need {qty} of {product} for the planned outage at {site}.",
+        ),
+    },
+    motivations=(
+        "It's for our safety audit.",
+        "EHS needs it on file.",
+        "We have a planned shutdown this weekend.",
+        "The line has to be back up by {day}.",
+        "Our plant manager asked me to check.",
+        "We're updating our chemical inventory.",
+        "I want to make sure we do this right.",
+        "We're writing the work instructions for {site}.",
+    ),
+    consequences=(
+        "We can't use it on site without an SDS on file.",
+        "The auditor will flag us otherwise.",
+        "We'll miss the shutdown window.",
+        "The line stays down until this cures.",
+        "Otherwise we'll have to push the restart.",
+    ),
+    openers=("Hi, maintenance here.", "Hello, this is {first} from the maintenance department."),
+)
