@@ -18,6 +18,7 @@ from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
 from service.openapi_schema import with_problem_responses
 from service.router import api_router
+from service.runs.executor import Executor, make_executor
 
 DESCRIPTION = (
     "Support-log persona discovery: ingest chat and call transcripts, discover 2-4 expectations personas, "
@@ -25,7 +26,9 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, executor: Executor | None = None
+) -> FastAPI:
     settings = settings or get_settings()
     database = database or Database.from_url(settings.database_url)
 
@@ -34,12 +37,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.bootstrap_admin_key:
             with database.transaction() as session:
                 ensure_bootstrap_key(session, settings.bootstrap_admin_key)
+        app.state.executor.start()
         yield
+        app.state.executor.stop()
         database.dispose()
 
     app = FastAPI(title="Personas", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
+    app.state.executor = executor or make_executor(database, settings)
     install_error_handlers(app)
     app.include_router(api_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -162,5 +162,88 @@ def ingest_accounts(
     console.print(f"upserted {count} accounts")
 
 
+@app.command()
+def run(
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Follow the run to its end with a progress bar.")
+    ] = False,
+    min_personas: Annotated[int, typer.Option(min=1, max=8)] = 2,
+    max_personas: Annotated[int, typer.Option(min=1, max=8)] = 4,
+) -> None:
+    """Start a discovery run over the stored transcripts."""
+    from service.runs import flow
+    from service.runs.executor import make_executor, shared_embedder
+    from service.runs.schemas import RunCreate
+    from service.runs.service import create_run
+    from service.runs.watch import follow_run
+
+    settings, database = get_settings(), _database()
+    params = RunCreate(min_personas=min_personas, max_personas=max_personas).model_dump(exclude_none=True)
+    with database.transaction() as session:
+        run_id = create_run(session, params=params).id
+    console.print(f"run {run_id} queued")
+    if settings.queue == "celery":
+        make_executor(database, settings).submit(run_id)
+        execute = None
+    elif wait:
+        embedder = shared_embedder(settings.embedding_model)
+        execute = lambda: flow.execute_run(database, run_id, embedder=embedder, settings=settings)  # noqa: E731
+    else:
+        console.print("a running `personas serve` picks it up; `personas run --wait` runs it here")
+        return
+    if wait:
+        finished = follow_run(database, run_id, console, execute=execute)
+        console.print(f"run {run_id} {finished.status}" + (f": {finished.error}" if finished.error else ""))
+        if finished.status != "succeeded":
+            raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML report.")],
+    run_id: Annotated[str | None, typer.Option("--run", help="A succeeded run; default the latest.")] = None,
+) -> None:
+    """Write the HTML persona report of a run."""
+    from service.personas.service import resolve_run
+    from service.reports.service import build_report
+
+    with _database().transaction(write=False) as session:
+        try:
+            html = build_report(session, resolve_run(session, run_id))
+        except Problem as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(1) from None
+    out.write_text(html, encoding="utf-8")
+    console.print(f"report written to {out}")
+
+
+@app.command()
+def worker(concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1) -> None:
+    """Run a Celery worker for discovery runs (PERSONAS_QUEUE=celery, broker PERSONAS_BROKER_URL)."""
+    from service.logs import configure_logging
+    from service.runs.tasks import celery_app
+
+    configure_logging()
+    celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
+
+
+@app.command()
+def demo(
+    workdir: Annotated[Path, typer.Option(help="Where the demo database and report go.")] = Path("demo"),
+    customers: Annotated[int, typer.Option(min=20, max=20000)] = 240,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Synthetic company -> fresh SQLite -> full run -> persona table and HTML report."""
+    from service.demo import persona_table, run_demo
+
+    outcome = run_demo(get_settings(), workdir=workdir, customers=customers, seed=seed, console=console)
+    Console().print(persona_table(outcome.personas))
+    console.print(f"\nHTML report: [bold]{outcome.report_path.resolve()}[/bold]")
+    console.print(
+        f"Next: PERSONAS_DATABASE_URL={outcome.database_url} PERSONAS_BOOTSTRAP_ADMIN_KEY=<a key of 16+ chars> "
+        "make serve\n      then open http://127.0.0.1:8000/dashboard and enter that key."
+    )
+
+
 if __name__ == "__main__":
     app()

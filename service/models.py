@@ -4,5 +4,17 @@ from service.accounts.models import Account
 from service.auth.models import ApiKey
 from service.db import Base
 from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
+from service.runs.models import CustomerAssignment, PersonaLabel, Run, RunPersona
 
-__all__ = ["Account", "ApiKey", "Base", "Transcript", "TranscriptEmbedding", "WebhookDelivery"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "CustomerAssignment",
+    "PersonaLabel",
+    "Run",
+    "RunPersona",
+    "Transcript",
+    "TranscriptEmbedding",
+    "WebhookDelivery",
+]

@@ -6,7 +6,18 @@ from service.accounts.routes import router as accounts_router
 from service.health.routes import router as health_router
 from service.ingest.routes import router as transcripts_router
 from service.ingest.webhooks import router as webhooks_router
+from service.personas.routes import router as personas_router
+from service.reports.routes import router as reports_router
+from service.runs.routes import router as runs_router
 
 api_router = APIRouter()
-for domain_router in (health_router, transcripts_router, webhooks_router, accounts_router):
+for domain_router in (
+    health_router,
+    transcripts_router,
+    webhooks_router,
+    accounts_router,
+    runs_router,
+    personas_router,
+    reports_router,
+):
     api_router.include_router(domain_router)

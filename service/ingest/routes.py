@@ -10,6 +10,7 @@ from service.deps import IngestKey, ReadKey, ReadSession, SettingsDep, WriteSess
 from service.ingest import service
 from service.ingest.schemas import IngestResult, TranscriptBatchIn, TranscriptPage, TranscriptRead
 from service.pagination import decode_int_cursor, encode_cursor
+from service.personas import service as personas
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 API_SOURCE = "api"
@@ -29,12 +30,25 @@ def list_transcripts(
     session: ReadSession,
     _: ReadKey,
     customer_id: Annotated[str | None, Query(max_length=200)] = None,
+    persona_id: Annotated[str | None, Query(max_length=40, description="Drill down into a persona.")] = None,
+    run_id: Annotated[str | None, Query(max_length=64, description="The run persona_id refers to.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TranscriptPage:
     """Stored (redacted) transcripts in arrival order, a page at a time."""
+    in_persona, up_to = None, None
+    if persona_id is not None or run_id is not None:
+        run = personas.resolve_run(session, run_id)
+        up_to = run.snapshot_transcript_id
+        if persona_id is not None:
+            in_persona = personas.persona_customer_ids(run, persona_id)
     rows = service.list_transcripts(
-        session, limit=limit + 1, after_id=decode_int_cursor(cursor), customer_id=customer_id
+        session,
+        limit=limit + 1,
+        after_id=decode_int_cursor(cursor),
+        customer_id=customer_id,
+        customer_ids=in_persona,
+        up_to_id=up_to,
     )
     items = [TranscriptRead.model_validate(row, from_attributes=True) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None

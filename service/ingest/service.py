@@ -75,14 +75,17 @@ def list_transcripts(
     limit: int,
     after_id: int | None = None,
     customer_id: str | None = None,
-    transcript_ids: select | None = None,  # type: ignore[valid-type]
+    customer_ids: Any = None,
+    up_to_id: int | None = None,
 ) -> list[Transcript]:
-    """A page of transcripts in id order, optionally restricted to a customer or a subquery of ids."""
+    """A page of transcripts in id order; optionally one customer, a subquery of customers, a run's snapshot."""
     query = select(Transcript).order_by(Transcript.id).limit(limit)
     if after_id is not None:
         query = query.where(Transcript.id > after_id)
     if customer_id is not None:
         query = query.where(Transcript.customer_id == customer_id)
-    if transcript_ids is not None:
-        query = query.where(Transcript.id.in_(transcript_ids))
+    if customer_ids is not None:
+        query = query.where(Transcript.customer_id.in_(customer_ids))
+    if up_to_id is not None:
+        query = query.where(Transcript.id <= up_to_id)
     return list(session.scalars(query))

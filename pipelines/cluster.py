@@ -1,0 +1,285 @@
+"""Customer vectors -> min..max personas: UMAP + HDBSCAN seeds, refined as a mixture over contact neighbourhoods.
+
+Method (measured by bench/bench_pipeline.py):
+1. Seeds: seeded cosine UMAP of the customer vectors, HDBSCAN (min_cluster_size = 2% of customers, >= 5).
+   For each k in min..max the k largest dense clusters are the seeds; when density finds fewer than k,
+   k-means (k, seeded) in the same space is. Customers outside the seeds (noise, small clusters) start
+   at the seed centroid nearest in cosine.
+2. Refinement: a persona is a distribution over the kinds of contacts its customers make, so each
+   customer is scored by the likelihood of all its contacts: p(contact | persona) is the persona's
+   Laplace-smoothed share of the contact's nearest neighbouring contacts (other customers' only) divided
+   by the persona's contact count (a k-NN density ratio). Classification EM until no label changes.
+3. Criterion for k: the highest mean silhouette (Euclidean, in the clustering space) of the refined
+   labels; ties go to the smaller k.
+Confidence = the customer's posterior for its persona; customers density called noise keep only
+noise_confidence_factor of it. Quality = silhouette of the final labels on cosine distance between the
+original customer vectors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipelines.embed import l2_normalise
+from pipelines.reduce import UmapReducer
+from pipelines.types import ClusterParams
+
+CRITERION = "silhouette (Euclidean, clustering space) of the refined labels; ties -> smaller k"
+QUALITY_METRIC = "silhouette (cosine, customer embedding space)"
+EXACT_NEIGHBOURS_LIMIT = 20_000
+
+
+class ClusteringInputError(ValueError):
+    """The input cannot be clustered as asked (empty, malformed, or an impossible persona range)."""
+
+
+@dataclass(frozen=True)
+class ClusterResult:
+    """Labels 0..k-1 (largest persona first), confidences, normalised centroids and how k was chosen."""
+
+    labels: np.ndarray
+    confidences: np.ndarray
+    centroids: np.ndarray
+    k: int
+    criterion: str
+    scores: dict[int, float]
+    quality: float | None
+    quality_metric: str
+    noise: np.ndarray
+    density_clusters: int
+    reduction: str
+    reason: str | None
+
+
+def customer_vectors(
+    transcript_vectors: np.ndarray, transcript_customer_ids: Sequence[str]
+) -> tuple[list[str], np.ndarray]:
+    """Sorted customer ids and, per customer, the L2-normalised mean of its transcript vectors."""
+    vectors = np.asarray(transcript_vectors, dtype=np.float32)
+    if vectors.ndim != 2 or len(vectors) != len(transcript_customer_ids):
+        raise ClusteringInputError(
+            f"need one vector row per transcript: {vectors.shape} vs {len(transcript_customer_ids)} ids"
+        )
+    ids = sorted(set(transcript_customer_ids))
+    index = {c: i for i, c in enumerate(ids)}
+    owner = np.fromiter((index[c] for c in transcript_customer_ids), dtype=np.int64, count=len(vectors))
+    sums = np.zeros((len(ids), vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, owner, vectors)
+    return ids, l2_normalise(sums)
+
+
+def _contact_neighbours(contacts: np.ndarray, owner: np.ndarray, n_neighbors: int, seed: int) -> np.ndarray:
+    """For each contact, its n nearest contacts (cosine) of other customers; -1 pads when there are fewer."""
+    n = len(contacts)
+    out = np.full((n, n_neighbors), -1, dtype=np.int64)
+    if n_neighbors == 0:
+        return out
+    if n <= EXACT_NEIGHBOURS_LIMIT:
+        for start in range(0, n, 512):  # blocks keep the similarity matrix small
+            sims = contacts[start : start + 512] @ contacts.T
+            # A customer's own contacts must not vote, or every customer would confirm its current persona.
+            sims[owner[start : start + 512, None] == owner[None, :]] = -np.inf
+            top = np.argsort(-sims, axis=1, kind="stable")[:, :n_neighbors]
+            valid = np.take_along_axis(sims, top, axis=1) > -np.inf
+            out[start : start + 512] = np.where(valid, top, -1)
+        return out
+    from pynndescent import NNDescent  # approximate neighbours beyond the exact limit
+
+    extra = n_neighbors + int(np.bincount(owner).max())
+    graph, _ = NNDescent(
+        contacts, metric="cosine", n_neighbors=min(n - 1, extra), random_state=seed
+    ).neighbor_graph
+    for i in range(n):
+        others = [j for j in graph[i] if owner[j] != owner[i] and j >= 0][:n_neighbors]
+        out[i, : len(others)] = others
+    return out
+
+
+def _log_likelihoods(
+    labels: np.ndarray, owner: np.ndarray, neighbours: np.ndarray, k: int, alpha: float
+) -> np.ndarray:
+    """Customer x persona log-likelihood of its contacts plus the log prior of the persona's size."""
+    contact_labels = np.where(neighbours >= 0, labels[owner][neighbours], -1)
+    counts = np.stack([(contact_labels == j).sum(axis=1) for j in range(k)], axis=1).astype(np.float64)
+    persona_contacts = np.bincount(labels[owner], minlength=k).astype(np.float64)
+    per_contact = np.log(counts + alpha) - np.log(persona_contacts + alpha * k)
+    loglik = np.zeros((len(labels), k))
+    np.add.at(loglik, owner, per_contact)
+    prior = np.bincount(labels, minlength=k) / len(labels)
+    return loglik + np.log(np.maximum(prior, 1e-12))
+
+
+def refine(
+    labels: np.ndarray, owner: np.ndarray, neighbours: np.ndarray, k: int, alpha: float, max_iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Classification EM on the contact-neighbourhood mixture; returns labels and posteriors."""
+    loglik = _log_likelihoods(labels, owner, neighbours, k, alpha)
+    for _ in range(max_iterations):
+        new = loglik.argmax(axis=1)
+        # Stop before a persona empties: k is the criterion's decision, not the refinement's.
+        if np.array_equal(new, labels) or len(np.unique(new)) < k:
+            break
+        labels = new
+        loglik = _log_likelihoods(labels, owner, neighbours, k, alpha)
+    posterior = np.exp(loglik - loglik.max(axis=1, keepdims=True))
+    return labels, posterior / posterior.sum(axis=1, keepdims=True)
+
+
+def _density_labels(space: np.ndarray, min_cluster_size: int) -> np.ndarray:
+    """HDBSCAN labels on the clustering space (-1 = noise)."""
+    import hdbscan
+
+    if len(space) < 2 * min_cluster_size:
+        return np.full(len(space), -1, dtype=np.int64)
+    return np.asarray(hdbscan.HDBSCAN(min_cluster_size=min_cluster_size).fit_predict(space), dtype=np.int64)
+
+
+def _seed_labels(
+    vectors: np.ndarray, space: np.ndarray, density: np.ndarray, k: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Initial labels for k personas and the mask of customers that are outside the seed clusters."""
+    ids, counts = np.unique(density[density >= 0], return_counts=True)
+    if len(ids) >= k:
+        order = sorted(range(len(ids)), key=lambda i: (-counts[i], ids[i]))
+        labels = np.full(len(vectors), -1, dtype=np.int64)
+        for rank, i in enumerate(order[:k]):
+            labels[density == ids[i]] = rank
+        outside = labels < 0
+        centroids = l2_normalise(np.stack([vectors[labels == j].mean(axis=0) for j in range(k)]))
+        labels[outside] = (vectors[outside] @ centroids.T).argmax(axis=1)
+        return labels, outside
+    from sklearn.cluster import KMeans
+
+    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(space).astype(np.int64)
+    return labels, density < 0
+
+
+def _silhouette(space: np.ndarray, labels: np.ndarray, metric: str) -> float:
+    """Mean silhouette, NaN where it is undefined (one cluster, or every point its own cluster)."""
+    from sklearn.metrics import silhouette_score
+
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= len(labels):
+        return math.nan
+    return float(silhouette_score(space, labels, metric=metric))
+
+
+def _order_by_size(labels: np.ndarray, posterior: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber personas largest first (ties: smallest first member) so equal inputs give equal numbering."""
+    keys = [(-int((labels == j).sum()), int(np.argmax(labels == j))) for j in range(k)]
+    order = sorted(range(k), key=lambda j: keys[j])
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    return rank[labels], posterior[:, order]
+
+
+def single_persona(vectors: np.ndarray, reason: str) -> ClusterResult:
+    """Everyone in one persona, with the reason the range min..max could not be met."""
+    n = len(vectors)
+    return ClusterResult(
+        labels=np.zeros(n, dtype=np.int64),
+        confidences=np.ones(n),
+        centroids=l2_normalise(vectors.mean(axis=0, keepdims=True)),
+        k=1,
+        criterion=CRITERION,
+        scores={},
+        quality=None,
+        quality_metric=QUALITY_METRIC,
+        noise=np.zeros(n, dtype=bool),
+        density_clusters=0,
+        reduction="none",
+        reason=reason,
+    )
+
+
+def cluster_customers(
+    vectors: np.ndarray,
+    *,
+    min_personas: int = 2,
+    max_personas: int = 4,
+    seed: int = 42,
+    contact_vectors: np.ndarray | None = None,
+    contact_owner: np.ndarray | None = None,
+    params: ClusterParams | None = None,
+) -> ClusterResult:
+    """Group customers (rows of L2-normalised vectors) into min..max personas; contacts refine the split."""
+    params = params or ClusterParams()
+    vectors = l2_normalise(np.asarray(vectors, dtype=np.float32))
+    n = len(vectors)
+    if vectors.ndim != 2 or n == 0:
+        raise ClusteringInputError("no customers to cluster: need at least one customer vector")
+    if not np.isfinite(vectors).all():
+        raise ClusteringInputError("customer vectors contain NaN or infinite values")
+    if min_personas < 1 or max_personas < min_personas:
+        raise ClusteringInputError(
+            f"need 1 <= min_personas <= max_personas, got {min_personas}..{max_personas}"
+        )
+    distinct = len(np.unique(np.round(vectors, 5), axis=0))
+    if distinct < max(2, min_personas):
+        return single_persona(
+            vectors, f"only {distinct} distinct customer text(s) for {min_personas}+ personas"
+        )
+    ks = list(range(min_personas, min(max_personas, distinct) + 1))
+
+    if contact_vectors is None or contact_owner is None:
+        contact_vectors, contact_owner = vectors, np.arange(n)
+    contacts = l2_normalise(np.asarray(contact_vectors, dtype=np.float32))
+    owner = np.asarray(contact_owner, dtype=np.int64)
+
+    reducer = UmapReducer(
+        n_components=params.umap_n_components,
+        n_neighbors=params.umap_n_neighbors,
+        min_dist=params.umap_min_dist,
+        random_state=seed,
+        min_samples=params.min_customers_for_umap,
+    )
+    space = reducer.fit_transform(vectors)
+    reasons = [reducer.reason] if reducer.reason else []
+    size = params.min_cluster_size or max(5, math.ceil(0.02 * n))
+    density = _density_labels(space, min(size, max(2, n // 2)))
+    do_refine = params.refine and not reducer.skipped
+    if params.refine and reducer.skipped:
+        reasons.append("refinement skipped: too few customers for contact neighbourhoods")
+
+    candidates: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    scores: dict[int, float] = {}
+    neighbours: np.ndarray | None = None
+    for k in ks:
+        labels, outside = _seed_labels(vectors, space, density, k, seed)
+        posterior = np.eye(k)[labels]
+        if do_refine:
+            if neighbours is None:
+                neighbours = _contact_neighbours(
+                    contacts, owner, min(params.contact_neighbors, len(contacts) - 1), seed
+                )
+            labels, posterior = refine(
+                labels, owner, neighbours, k, params.refine_smoothing, params.refine_max_iterations
+            )
+        candidates[k] = (labels, posterior, outside)
+        scores[k] = _silhouette(space, labels, "euclidean")
+    finite = {k: s for k, s in scores.items() if not math.isnan(s)}
+    chosen = max(finite, key=lambda k: (finite[k], -k)) if finite else ks[0]
+
+    labels, posterior, outside = candidates[chosen]
+    labels, posterior = _order_by_size(labels, posterior, chosen)
+    confidence = posterior[np.arange(n), labels] * np.where(outside, params.noise_confidence_factor, 1.0)
+    centroids = l2_normalise(np.stack([vectors[labels == j].mean(axis=0) for j in range(chosen)]))
+    quality = _silhouette(vectors, labels, "cosine")
+    return ClusterResult(
+        labels=labels,
+        confidences=np.clip(confidence, 0.0, 1.0),
+        centroids=centroids,
+        k=chosen,
+        criterion=CRITERION,
+        scores=scores,
+        quality=None if math.isnan(quality) else quality,
+        quality_metric=QUALITY_METRIC,
+        noise=outside,
+        density_clusters=int(len(np.unique(density[density >= 0]))),
+        reduction=reducer.method,
+        reason="; ".join(reasons) or None,
+    )

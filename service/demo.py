@@ -1,0 +1,113 @@
+"""`personas demo`: a synthetic company through the real ingest and run code paths, into an HTML report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.synthetic import generate_company
+from service import migrate
+from service.accounts.schemas import AccountIn
+from service.accounts.service import upsert_accounts
+from service.config import Settings
+from service.db import Database
+from service.ingest.routes import API_SOURCE
+from service.ingest.schemas import TranscriptIn
+from service.ingest.service import store_transcripts
+from service.personas.service import persona_list
+from service.reports.render import report_filename
+from service.reports.service import build_report
+from service.runs import flow
+from service.runs.executor import shared_embedder
+from service.runs.models import Run
+from service.runs.service import create_run
+from service.runs.watch import follow_run
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    run: Run
+    personas: dict[str, Any]
+    report_path: Path
+    database_url: str
+
+
+def fresh_database(path: Path) -> Database:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    return Database.from_url(url)
+
+
+def ingest_company(database: Database, *, customers: int, seed: int) -> tuple[int, int]:
+    """Validate and store the synthetic company exactly as the API would."""
+    company = generate_company(n_customers=customers, seed=seed)
+    accounts = [AccountIn.model_validate(a) for a in company.accounts]
+    transcripts = [TranscriptIn.model_validate(t) for t in company.transcripts]
+    with database.transaction() as session:
+        upsert_accounts(session, accounts=accounts)
+    for start in range(0, len(transcripts), BATCH):
+        with database.transaction() as session:
+            store_transcripts(session, source=API_SOURCE, transcripts=transcripts[start : start + BATCH])
+    return len(accounts), len(transcripts)
+
+
+def run_demo(
+    settings: Settings, *, workdir: Path, customers: int, seed: int, console: Console
+) -> DemoOutcome:
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = fresh_database(workdir / "demo.db")
+    with console.status("generating and ingesting the synthetic company"):
+        n_accounts, n_transcripts = ingest_company(database, customers=customers, seed=seed)
+    console.print(
+        f"ingested {n_transcripts} transcripts and {n_accounts} accounts into {workdir / 'demo.db'}"
+    )
+    with database.transaction() as session:
+        run_id = create_run(session, params={"min_personas": 2, "max_personas": 4}).id
+    embedder = shared_embedder(settings.embedding_model)
+    run = follow_run(
+        database,
+        run_id,
+        console,
+        execute=lambda: flow.execute_run(database, run_id, embedder=embedder, settings=settings),
+    )
+    if run.status != "succeeded":
+        raise RuntimeError(f"the demo run failed: {run.error}")
+    with database.transaction(write=False) as session:
+        stored = session.get(Run, run_id)
+        assert stored is not None
+        personas = persona_list(session, stored)
+        html = build_report(session, stored)
+    report_path = workdir / report_filename(run_id)
+    report_path.write_text(html, encoding="utf-8")
+    return DemoOutcome(run, personas, report_path, database.url)
+
+
+def persona_table(personas: dict[str, Any]) -> Table:
+    table = Table(title=f"Personas of run {personas['run_id'][:8]}")
+    for column, justify in [
+        ("grade", "center"),
+        ("customers", "right"),
+        ("revenue / customer", "right"),
+        ("cost to serve / customer", "right"),
+        ("label", "left"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for p in personas["personas"]:
+        revenue = p["revenue"]["per_customer"]
+        grade = p["grade"] + (" ★ core-growth" if p["core_growth"] else "")
+        table.add_row(
+            grade,
+            str(p["customers"]),
+            f"{revenue:,.0f}" if revenue is not None else "n/a",
+            f"{p['cost_to_serve']['per_customer']:,.2f}",
+            p["label"],
+        )
+    return table

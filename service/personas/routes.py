@@ -1,0 +1,110 @@
+"""Personas and customers of a run: cheap to poll (strong ETag), renameable, exportable as CSV."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+
+from service.deps import AdminKey, ReadKey, ReadSession, WriteSession
+from service.pagination import decode_cursor, encode_cursor
+from service.personas import service
+from service.personas.schemas import CustomerPage, CustomerRow, Persona, PersonaList, PersonaRename
+
+router = APIRouter(tags=["personas"])
+# Pollers must revalidate every time, and the 304 answer makes that almost free.
+CACHE_CONTROL = "private, no-cache"
+RunId = Annotated[str | None, Query(max_length=64, description="A succeeded run; default the latest.")]
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+def cached_json(payload: object, if_none_match: str | None) -> Response:
+    body = json.dumps(jsonable_encoder(payload), separators=(",", ":")).encode()
+    etag = etag_of(body)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/v1/personas",
+    response_model=PersonaList,
+    responses={304: {"description": "Not modified: the ETag still holds."}},
+)
+def list_personas(
+    session: ReadSession,
+    _: ReadKey,
+    run_id: RunId = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Personas of the latest succeeded run (or `run_id`); send `If-None-Match` to get 304 when unchanged."""
+    run = service.resolve_run(session, run_id)
+    return cached_json(service.persona_list(session, run), if_none_match)
+
+
+@router.get("/v1/personas/{persona_id}", response_model=Persona)
+def read_persona(
+    persona_id: Annotated[str, Path(max_length=40)], session: ReadSession, _: ReadKey, run_id: RunId = None
+) -> JSONResponse:
+    """One persona of the latest succeeded run (or `run_id`)."""
+    run = service.resolve_run(session, run_id)
+    return JSONResponse(jsonable_encoder(service.find_persona(session, run, persona_id)))
+
+
+@router.patch("/v1/personas/{persona_id}", response_model=Persona)
+def rename_persona(
+    persona_id: Annotated[str, Path(max_length=40)], body: PersonaRename, session: WriteSession, _: AdminKey
+) -> JSONResponse:
+    """Give a persona a human name; it sticks to the stable id in later runs."""
+    run = service.rename_persona(session, persona_id=persona_id, label=body.label.strip() or body.label)
+    return JSONResponse(jsonable_encoder(service.find_persona(session, run, persona_id)))
+
+
+CSV_COLUMNS = list(CustomerRow.model_fields)
+
+
+@router.get("/v1/customers", response_model=CustomerPage, responses={200: {"content": {"text/csv": {}}}})
+def list_customers(
+    session: ReadSession,
+    _: ReadKey,
+    run_id: RunId = None,
+    persona_id: Annotated[str | None, Query(max_length=40)] = None,
+    grade: Annotated[Literal["A", "B", "C"] | None, Query()] = None,
+    core_growth: Annotated[bool | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """Customers with persona, grade and economics; `format=csv&core_growth=true` is the sales target list."""
+    run = service.resolve_run(session, run_id)
+    filters: dict[str, Any] = {"persona_id": persona_id, "grade": grade, "core_growth": core_growth}
+    if format == "csv":
+        rows = service.list_customers(session, run=run, limit=1_000_000, **filters)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: getattr(row, c) for c in CSV_COLUMNS})
+        headers = {"Content-Disposition": f'attachment; filename="customers-{run.id}.csv"'}
+        return Response(out.getvalue(), media_type="text/csv", headers=headers)
+    rows = service.list_customers(session, run=run, limit=limit + 1, after=decode_cursor(cursor), **filters)
+    items = [CustomerRow.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].customer_id) if len(rows) > limit else None
+    return JSONResponse(jsonable_encoder(CustomerPage(items=items, next_cursor=next_cursor)))

@@ -1,0 +1,109 @@
+"""Persona payloads: the contract a CCO dashboard, the report and sales tools read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Money(BaseModel):
+    total: float
+    per_customer: float | None = Field(description="Over customers with an account; null when none has one.")
+
+
+class CostToServe(BaseModel):
+    total: float
+    per_customer: float
+    per_contact: float | None
+
+
+class PondEntry(BaseModel):
+    attribute: str
+    value: str
+    lift: float = Field(description="Share in the group / share among all customers.")
+    customers: int
+
+
+class Pond(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    in_: list[PondEntry] = Field(alias="in", serialization_alias="in", description="Over-represented values.")
+    out: list[PondEntry] = Field(description="Values over-represented among grade-C (avoid/fix) customers.")
+
+
+class Job(BaseModel):
+    label: str
+    keywords: list[str]
+    transcripts: int
+    share: float
+
+
+class Phrase(BaseModel):
+    text: str
+    count: int
+
+
+class Persona(BaseModel):
+    id: str = Field(description="Stable across runs (centroid matching, cosine >= 0.8).")
+    label: str
+    label_is_human: bool = False
+    grade: str = Field(description="A = core-growth, B = serve as is, C = avoid or fix.")
+    core_growth: bool
+    core_growth_note: str | None = None
+    customers: int
+    transcripts: int
+    share: float
+    revenue: Money
+    cost_to_serve: CostToServe
+    margin_per_customer: float | None
+    contacts_per_customer: float
+    avg_handle_minutes: float | None
+    revenue_index: float | None = Field(description="R: revenue per customer / overall revenue per customer.")
+    cost_index: float = Field(description="C: cost to serve per customer / overall cost per customer.")
+    sentiment: float
+    keywords: list[str]
+    quotes: list[str]
+    jobs: list[Job]
+    motivations: list[Phrase]
+    consequences: list[Phrase]
+    pond: Pond
+
+
+class Totals(BaseModel):
+    customers: int
+    matched_customers: int
+    transcripts: int
+    revenue: float
+    cost_to_serve: float
+
+
+class PersonaList(BaseModel):
+    run_id: str
+    generated_at: datetime
+    totals: Totals
+    personas: list[Persona]
+
+
+class PersonaRename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=120, description="The human name; it sticks across runs.")
+
+
+class CustomerRow(BaseModel):
+    customer_id: str
+    name: str | None
+    persona_id: str
+    confidence: float
+    grade: str
+    core_growth: bool
+    annual_revenue: float | None
+    cost_to_serve: float
+    margin: float | None
+    contacts: int
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerRow]
+    next_cursor: str | None

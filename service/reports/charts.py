@@ -1,0 +1,149 @@
+"""The report's three charts as HTML fragments, built from the pure figures in `pipelines.plots`.
+
+Every fragment is `<div class="chart">` around Plotly's own div (stable id) and its `newPlot` script; the
+Plotly library itself is inlined once by the page (see `plotly_js`), never fetched from a CDN.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from pipelines.plots import QuadrantPoint, persona_map, persona_share_over_time, value_cost_quadrant
+
+QUADRANT_ID, MAP_ID, SHARE_ID = "chart-quadrant", "chart-map", "chart-share"
+HEIGHTS = {QUADRANT_ID: 500, MAP_ID: 500, SHARE_ID: 380}
+EMPTY_HEIGHT = 170
+# No Plotly logo link, no "edit in Chart Studio": the file must work offline and link nowhere.
+UNKNOWN_COLOUR = "#9e9e9e"
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False}
+
+
+@dataclass(frozen=True)
+class ChartPersona:
+    """What a chart needs of one persona; `label` is the unique display label."""
+
+    id: str
+    label: str
+    r: float | None
+    c: float
+    customers: int
+    grade: str
+    core_growth: bool
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """Plotly's bundled library, safe to place inside one inline <script> element."""
+    # A literal "</script" would end the element early; "<\/" means the same inside JS strings and regexes.
+    return get_plotlyjs().replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+def plot_text(text: str) -> str:
+    """Text for Plotly to draw: Plotly reads a subset of HTML (<b>, <a href>, ...) in labels, so customer
+    and user text is entity-escaped; Plotly turns the entities back into the characters when it draws."""
+    return html.escape(text, quote=False)
+
+
+def _fragment(fig: go.Figure, div_id: str, height: int | None = None) -> str:
+    height = height or HEIGHTS[div_id]
+    fig.update_layout(height=height, autosize=True)
+    # Plotly writes the figure as JSON with "<" escaped to \u003c, so no label can close the script.
+    inner = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=div_id,
+        config=PLOT_CONFIG,
+        default_width="100%",
+        default_height=f"{height}px",
+    )
+    return f'<div class="chart" data-chart="{div_id}">{inner}</div>'
+
+
+def quadrant_chart(personas: Sequence[ChartPersona]) -> str:
+    """Value (R) against cost (C) bubbles; a persona with no revenue data sits at R = 0, marked as such."""
+    points = [
+        QuadrantPoint(
+            label=plot_text(p.label if p.r is not None else f"{p.label} (no revenue data: R shown as 0)"),
+            r=p.r if p.r is not None else 0.0,
+            c=p.c,
+            customers=p.customers,
+            grade=p.grade,
+            core_growth=p.core_growth,
+        )
+        for p in personas
+    ]
+    fig = value_cost_quadrant(points)
+    fig.update_traces(cliponaxis=False)  # a label near an edge may run into the margin rather than be cut
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0})
+    return _fragment(fig, QUADRANT_ID)
+
+
+def _recolour(fig: go.Figure, colour_of: Mapping[str, str], *, lines: bool) -> None:
+    """Give each persona's trace the colour the rest of the report uses for it (matched by trace name)."""
+    for trace in fig.data:
+        colour = colour_of.get(trace.name, UNKNOWN_COLOUR)
+        if lines:
+            trace.update(line={"color": colour})
+        else:
+            trace.update(marker={"color": colour})
+
+
+def map_chart(
+    points: Sequence[Mapping[str, object]],
+    label_of: Mapping[str, str],
+    colour_of: Mapping[str, str],
+    method: str,
+) -> str:
+    """Every customer on the 2-D map, coloured by persona (`label_of`: persona id -> display label)."""
+    order = {persona_id: i for i, persona_id in enumerate(label_of)}
+    ordered = sorted(points, key=lambda p: order.get(str(p["persona_id"]), len(order)))
+    labels = [plot_text(label_of.get(str(p["persona_id"]), str(p["persona_id"]))) for p in ordered]
+    fig = persona_map(
+        [float(str(p["x"])) for p in ordered],
+        [float(str(p["y"])) for p in ordered],
+        labels,
+        hover_texts=[plot_text(str(p["customer_id"])) for p in ordered],
+        title=f"Customers by persona ({plot_text(method)})" if method else "Customers by persona",
+    )
+    _recolour(fig, {plot_text(label): colour for label, colour in colour_of.items()}, lines=False)
+    return _fragment(fig, MAP_ID)
+
+
+def share_chart(
+    months: Sequence[str], shares: Mapping[str, Sequence[float]], colour_of: Mapping[str, str]
+) -> str:
+    """Stacked monthly share per persona; with no dated contacts, an empty frame saying so."""
+    usable = {
+        plot_text(label): list(values) for label, values in shares.items() if len(values) == len(months)
+    }
+    if not months or not usable:
+        fig = persona_share_over_time([], {})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(
+            annotations=[
+                {
+                    "text": "No dated contacts in this run: share by month cannot be shown.",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "showarrow": False,
+                    "font": {"size": 14, "color": "#666666"},
+                }
+            ]
+        )
+        return _fragment(fig, SHARE_ID, height=EMPTY_HEIGHT)
+    fig = persona_share_over_time(list(months), usable, title="Persona share of contacts by month")
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "traceorder": "normal"}
+    )
+    _recolour(fig, {plot_text(label): colour for label, colour in colour_of.items()}, lines=True)
+    return _fragment(fig, SHARE_ID)

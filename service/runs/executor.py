@@ -1,0 +1,108 @@
+"""Where runs execute: `inline` (one worker thread in the API process) or `celery` (`personas worker`)."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from functools import lru_cache
+from typing import Protocol
+
+from pipelines.embed import Embedder, SentenceTransformerEmbedder
+from service.config import Settings
+from service.db import Database
+from service.runs import flow, service
+
+log = logging.getLogger("personas.executor")
+POLL_SECONDS = 2.0
+
+
+@lru_cache(maxsize=2)
+def shared_embedder(model: str | None) -> Embedder:
+    """One embedder per process and model: loading it costs seconds, embedding reuses it."""
+    return SentenceTransformerEmbedder(model)
+
+
+class Executor(Protocol):
+    def submit(self, run_id: str) -> None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class InlineExecutor:
+    """At most one run at a time on a daemon thread; the next queued run waits its turn."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database, self.settings = database, settings
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self.database.transaction() as session:
+            stale = service.recover_stale_runs(session)
+            waiting = service.queued_run_ids(session)
+        if stale:
+            log.warning("marked interrupted runs failed", extra={"runs": stale})
+        self._thread = threading.Thread(target=self._work, name="personas-runs", daemon=True)
+        self._thread.start()
+        for run_id in waiting:
+            self.submit(run_id)
+
+    def submit(self, run_id: str) -> None:
+        self._queue.put(run_id)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=5)
+
+    def _work(self) -> None:
+        while True:
+            try:
+                run_id = self._queue.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                # Runs queued by another process (e.g. `personas run`) are found by looking now and then.
+                run_id = self._next_queued()
+                if run_id is None:
+                    continue
+            if run_id is None:
+                return
+            try:
+                embedder = shared_embedder(self.settings.embedding_model)
+                flow.execute_run(self.database, run_id, embedder=embedder, settings=self.settings)
+            except Exception:  # the database may be down; the thread must survive to run the next one
+                log.exception("run could not be executed", extra={"run_id": run_id})
+
+    def _next_queued(self) -> str | None:
+        try:
+            with self.database.transaction(write=False) as session:
+                waiting = service.queued_run_ids(session)
+        except Exception:
+            return None
+        return waiting[0] if waiting else None
+
+
+class CeleryExecutor:
+    """Hands runs to Celery workers through the broker; workers mark silent runs failed on start."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database, self.settings = database, settings
+
+    def start(self) -> None:
+        pass
+
+    def submit(self, run_id: str) -> None:
+        from service.runs.tasks import run_discovery
+
+        run_discovery.delay(run_id)
+
+    def stop(self) -> None:
+        pass
+
+
+def make_executor(database: Database, settings: Settings) -> Executor:
+    if settings.queue == "celery":
+        return CeleryExecutor(database, settings)
+    return InlineExecutor(database, settings)

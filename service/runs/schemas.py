@@ -1,0 +1,63 @@
+"""Run payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service.ingest.schemas import utc_timestamp
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_personas: int = Field(default=2, ge=1, le=8)
+    max_personas: int = Field(default=4, ge=1, le=8)
+    since: datetime | None = Field(
+        default=None, description="Only transcripts started at or after this time."
+    )
+    until: datetime | None = Field(default=None, description="Only transcripts started before this time.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RunCreate:
+        self.since, self.until = utc_timestamp(self.since), utc_timestamp(self.until)
+        if self.min_personas > self.max_personas:
+            raise ValueError("min_personas must not exceed max_personas")
+        if self.since and self.until and self.since >= self.until:
+            raise ValueError("since must be before until")
+        return self
+
+
+class RunQueued(BaseModel):
+    id: str
+    status: str
+
+
+class RunSummary(BaseModel):
+    customers: int = 0
+    transcripts: int = 0
+    personas: int = 0
+    unmatched_customers: int = 0
+    quality: float | None = None
+    quality_metric: str | None = None
+
+
+class RunRead(BaseModel):
+    id: str
+    status: str = Field(description="queued | running | succeeded | failed")
+    stage: str | None = Field(description="embedding | clustering | describing | pricing | storing")
+    progress: float
+    error: str | None
+    params: dict[str, Any]
+    summary: RunSummary
+    model_name: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunPage(BaseModel):
+    items: list[RunRead]
+    next_cursor: str | None

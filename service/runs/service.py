@@ -1,0 +1,89 @@
+"""Run rules: create, claim, progress, finish, fail, and recovery of runs whose process died."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from service.runs.models import Run
+
+ACTIVE = ("queued", "running")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_run(session: Session, *, params: dict[str, Any]) -> Run:
+    run = Run(id=uuid.uuid4().hex, status="queued", progress=0.0, params=params, created_at=now())
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, run_id: str) -> Run | None:
+    return session.get(Run, run_id)
+
+
+def list_runs(session: Session, *, limit: int, before: str | None = None) -> list[Run]:
+    """Newest first; `before` is the created_at|id key of the last run of the previous page."""
+    query = select(Run).order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
+    if before is not None:
+        stamp, _, run_id = before.partition("|")
+        created = datetime.fromisoformat(stamp)
+        query = query.where((Run.created_at < created) | ((Run.created_at == created) & (Run.id < run_id)))
+    return list(session.scalars(query))
+
+
+def latest_succeeded(session: Session) -> Run | None:
+    query = select(Run).where(Run.status == "succeeded").order_by(Run.finished_at.desc(), Run.id.desc())
+    return session.scalars(query.limit(1)).first()
+
+
+def queued_run_ids(session: Session) -> list[str]:
+    query = select(Run.id).where(Run.status == "queued").order_by(Run.created_at, Run.id)
+    return list(session.scalars(query))
+
+
+def claim_run(session: Session, run_id: str) -> bool:
+    """Move a queued run to running; False if another worker took it or it is not queued."""
+    moment = now()
+    result = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status == "queued")
+        .values(status="running", started_at=moment, heartbeat_at=moment, stage="loading", progress=0.0)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def set_progress(session: Session, run_id: str, *, stage: str, progress: float) -> None:
+    session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status == "running")
+        .values(stage=stage, progress=round(min(max(progress, 0.0), 1.0), 4), heartbeat_at=now())
+    )
+
+
+def fail_run(session: Session, run_id: str, *, error: str) -> None:
+    session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status.in_(ACTIVE))
+        .values(status="failed", error=error[:2000], finished_at=now())
+    )
+
+
+def recover_stale_runs(session: Session, *, older_than: timedelta | None = None) -> list[str]:
+    """Mark running runs whose worker stopped as failed (all of them, or those silent for `older_than`)."""
+    query = select(Run).where(Run.status == "running")
+    if older_than is not None:
+        query = query.where(Run.heartbeat_at < now() - older_than)
+    stale = list(session.scalars(query))
+    for run in stale:
+        run.status, run.finished_at = "failed", now()
+        run.error = "interrupted: the process running it stopped before it finished; start a new run"
+    session.flush()
+    return [run.id for run in stale]

@@ -1,0 +1,47 @@
+"""Celery: the broker-backed executor's app and task (`personas worker` runs it)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+from celery import Celery
+from celery.signals import worker_ready
+
+from service.config import get_settings
+from service.db import Database
+
+settings = get_settings()
+celery_app = Celery("personas", broker=settings.broker_url)
+celery_app.conf.update(
+    task_acks_late=True,  # a worker that dies mid-run leaves the message for another worker
+    worker_prefetch_multiplier=1,
+    task_reject_on_worker_lost=True,
+    broker_connection_retry_on_startup=True,
+)
+# A running run whose heartbeat is older than this is taken to have lost its worker.
+STALE_AFTER = timedelta(minutes=15)
+
+
+@lru_cache(maxsize=1)
+def worker_database() -> Database:
+    return Database.from_url(get_settings().database_url)
+
+
+@celery_app.task(name="personas.run_discovery")
+def run_discovery(run_id: str) -> bool:
+    from service.runs import flow
+    from service.runs.executor import shared_embedder
+
+    current = get_settings()
+    return flow.execute_run(
+        worker_database(), run_id, embedder=shared_embedder(current.embedding_model), settings=current
+    )
+
+
+@worker_ready.connect
+def _recover(**_: object) -> None:
+    from service.runs import service
+
+    with worker_database().transaction() as session:
+        service.recover_stale_runs(session, older_than=STALE_AFTER)

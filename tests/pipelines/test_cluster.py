@@ -1,0 +1,116 @@
+"""Customer clustering: k within range, planted groups recovered, noise confidence, determinism, degenerate input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from pipelines.cluster import ClusteringInputError, cluster_customers, customer_vectors, refine
+from pipelines.embed import SentenceTransformerEmbedder, customer_text
+from tests.pipelines.conftest import theme_transcripts
+
+
+def blobs(sizes: list[int], dim: int = 64, spread: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors around random, well separated directions; returns (vectors, true group)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(len(sizes), dim))
+    rows, truth = [], []
+    for g, size in enumerate(sizes):
+        rows.append(centres[g] / np.linalg.norm(centres[g]) + spread * rng.normal(size=(size, dim)) / np.sqrt(dim))
+        truth += [g] * size
+    vectors = np.concatenate(rows)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), np.asarray(truth)
+
+
+def test_customer_vectors_is_the_normalised_mean_per_customer() -> None:
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 2.0]], dtype=np.float32)
+    ids, matrix = customer_vectors(vectors, ["b", "a", "b"])
+    assert ids == ["a", "b"]
+    np.testing.assert_allclose(matrix[0], [0.0, 1.0])
+    np.testing.assert_allclose(matrix[1], np.array([1.0, 2.0]) / np.sqrt(5.0), rtol=1e-6)
+    with pytest.raises(ClusteringInputError):
+        customer_vectors(vectors, ["a", "b"])
+
+
+def test_three_hand_made_text_groups_give_three_personas(embedder: SentenceTransformerEmbedder) -> None:
+    transcripts, truth = theme_transcripts(per_theme=8)
+    ids, matrix = customer_vectors(
+        embedder.embed([customer_text(t.turns) for t in transcripts]), [t.customer_id for t in transcripts]
+    )
+    result = cluster_customers(matrix, min_personas=2, max_personas=4)
+    assert result.k == 3
+    assert adjusted_rand_score([truth[c] for c in ids], result.labels) == 1.0
+    assert set(result.scores) == {2, 3, 4} and result.scores[3] == max(result.scores.values())
+    assert result.reason and "UMAP skipped" in result.reason  # 24 customers: the tiny-input path
+
+
+def test_umap_path_recovers_planted_groups_and_is_deterministic() -> None:
+    vectors, truth = blobs([60, 45, 35])
+    first = cluster_customers(vectors, seed=3)
+    second = cluster_customers(vectors, seed=3)
+    assert first.k == 3 and first.reduction.startswith("UMAP")
+    assert adjusted_rand_score(truth, first.labels) > 0.95
+    np.testing.assert_array_equal(first.labels, second.labels)
+    np.testing.assert_array_equal(first.centroids, second.centroids)
+    np.testing.assert_array_equal(first.confidences, second.confidences)
+    np.testing.assert_allclose(np.linalg.norm(first.centroids, axis=1), 1.0, atol=1e-5)
+    assert list(np.bincount(first.labels)) == sorted(np.bincount(first.labels), reverse=True)
+    assert first.quality is not None and first.quality > 0.3
+
+
+@pytest.mark.parametrize(("sizes", "low", "high", "expected"), [([6] * 6, 2, 4, 4), ([10, 10], 3, 4, 3)])
+def test_k_stays_within_min_and_max(sizes: list[int], low: int, high: int, expected: int) -> None:
+    vectors, _ = blobs(sizes, seed=1)
+    result = cluster_customers(vectors, min_personas=low, max_personas=high)
+    assert result.k == expected and low <= result.k <= high
+    assert set(result.scores) <= set(range(low, high + 1))
+    assert len(np.unique(result.labels)) == result.k == len(result.centroids)
+
+
+def test_noise_customers_get_lower_confidence() -> None:
+    vectors, _ = blobs([50, 40], seed=2)
+    rng = np.random.default_rng(5)
+    scattered = rng.normal(size=(12, vectors.shape[1]))
+    data = np.concatenate([vectors, scattered / np.linalg.norm(scattered, axis=1, keepdims=True)])
+    result = cluster_customers(data, max_personas=3)
+    assert result.noise[90:].all()  # HDBSCAN calls every scattered point noise...
+    assert 0.0 <= result.confidences.min() and result.confidences.max() <= 1.0
+    # ...and they are still assigned, with less confidence than the dense members.
+    assert result.confidences[result.noise].max() <= 0.5 < result.confidences[~result.noise].mean()
+
+
+def test_refinement_moves_a_customer_to_the_persona_its_contacts_live_in() -> None:
+    # Customers 0-2 sit in persona 0, 3-5 in persona 1; customer 2 starts in persona 1 by mistake, but
+    # the nearest neighbours of both its contacts are contacts of customers 0 and 1.
+    owner = np.array([0, 1, 2, 2, 3, 4, 5])
+    neighbours = np.array([[1, 2], [0, 3], [0, 1], [1, 0], [5, 6], [4, 6], [4, 5]])
+    labels, posterior = refine(np.array([0, 0, 1, 1, 1, 1]), owner, neighbours, k=2, alpha=1.0, max_iterations=10)
+    assert list(labels) == [0, 0, 0, 1, 1, 1]
+    np.testing.assert_allclose(posterior.sum(axis=1), 1.0)
+    assert posterior[2, 0] > 0.5
+
+
+def test_contacts_change_the_answer_only_through_co_occurrence() -> None:
+    vectors, truth = blobs([40, 40], seed=4)
+    owner = np.repeat(np.arange(80), 2)
+    contacts = np.repeat(vectors, 2, axis=0)
+    with_contacts = cluster_customers(vectors, contact_vectors=contacts, contact_owner=owner, max_personas=2)
+    assert adjusted_rand_score(truth, with_contacts.labels) == 1.0
+
+
+def test_degenerate_inputs_never_crash() -> None:
+    one = cluster_customers(np.ones((1, 8)))
+    assert one.k == 1 and one.reason and list(one.labels) == [0]
+    same = cluster_customers(np.ones((7, 8)))
+    assert same.k == 1 and "distinct" in (same.reason or "") and len(same.labels) == 7
+    two = cluster_customers(np.eye(8)[:2])
+    assert two.k == 2 and sorted(two.labels) == [0, 1]
+    few = cluster_customers(np.eye(8)[:3], min_personas=4, max_personas=4)
+    assert few.k == 1 and few.reason
+    with pytest.raises(ClusteringInputError, match="no customers"):
+        cluster_customers(np.zeros((0, 8)))
+    with pytest.raises(ClusteringInputError, match="NaN"):
+        cluster_customers(np.full((3, 8), np.nan))
+    with pytest.raises(ValueError, match="min_personas"):
+        cluster_customers(np.eye(8), min_personas=3, max_personas=2)
