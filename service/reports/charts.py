@@ -85,6 +85,19 @@ def quadrant_chart(personas: Sequence[ChartPersona]) -> str:
     return _fragment(fig, QUADRANT_ID)
 
 
+def _empty_note(text: str) -> dict[str, object]:
+    """A centred note in place of an empty chart's plot area."""
+    return {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0.5,
+        "showarrow": False,
+        "font": {"size": 14, "color": "#666666"},
+    }
+
+
 def _recolour(fig: go.Figure, colour_of: Mapping[str, str], *, lines: bool) -> None:
     """Give each persona's trace the colour the rest of the report uses for it (matched by trace name)."""
     for trace in fig.data:
@@ -113,6 +126,11 @@ def map_chart(
         title=f"Customers by persona ({plot_text(method)})" if method else "Customers by persona",
     )
     _recolour(fig, {plot_text(label): colour for label, colour in colour_of.items()}, lines=False)
+    if not ordered:
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(annotations=[_empty_note("No customer map was stored for this run.")])
+        return _fragment(fig, MAP_ID, height=EMPTY_HEIGHT)
     return _fragment(fig, MAP_ID)
 
 
@@ -128,17 +146,7 @@ def share_chart(
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         fig.update_layout(
-            annotations=[
-                {
-                    "text": "No dated contacts in this run: share by month cannot be shown.",
-                    "xref": "paper",
-                    "yref": "paper",
-                    "x": 0.5,
-                    "y": 0.5,
-                    "showarrow": False,
-                    "font": {"size": 14, "color": "#666666"},
-                }
-            ]
+            annotations=[_empty_note("No dated contacts in this run: share by month cannot be shown.")]
         )
         return _fragment(fig, SHARE_ID, height=EMPTY_HEIGHT)
     fig = persona_share_over_time(list(months), usable, title="Persona share of contacts by month")

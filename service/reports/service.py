@@ -16,7 +16,16 @@ TOP_ACCOUNTS = 25
 def top_core_growth_accounts(session: Session, run: Run, limit: int = TOP_ACCOUNTS) -> list[dict[str, Any]]:
     rows = personas.list_customers(session, run=run, limit=1_000_000, core_growth=True)
     ranked = sorted(rows, key=lambda r: (-(r.annual_revenue or 0.0), r.customer_id))[:limit]
-    keys = ("customer_id", "name", "persona_id", "annual_revenue", "cost_to_serve", "margin", "contacts", "confidence")
+    keys = (
+        "customer_id",
+        "name",
+        "persona_id",
+        "annual_revenue",
+        "cost_to_serve",
+        "margin",
+        "contacts",
+        "confidence",
+    )
     return [{k: getattr(r, k) for k in keys} for r in ranked]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -34,8 +35,18 @@ def _rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+def _named(note: str | None, labels: Mapping[str, str]) -> str | None:
+    """Notes from the pipeline name personas by run-local key ("P2"); readers know them by label."""
+    if not note:
+        return None
+    return re.sub(
+        r"\bP\d+\b", lambda m: f"“{labels[m.group(0)]}”" if m.group(0) in labels else m.group(0), note
+    )
+
+
 def persona_payloads(result: DiscoveryResult) -> list[dict[str, Any]]:
     """One Persona (API contract) per discovered persona, largest first."""
+    labels = {p.key: p.description.label for p in result.personas}
     payloads = []
     for persona in result.personas:
         d, e = persona.description, persona.economics
@@ -46,7 +57,7 @@ def persona_payloads(result: DiscoveryResult) -> list[dict[str, Any]]:
                 "label_is_human": False,
                 "grade": e.grade,
                 "core_growth": e.core_growth,
-                "core_growth_note": e.note or None,
+                "core_growth_note": _named(e.note, labels),
                 "customers": e.customers,
                 "transcripts": len(persona.transcript_ids),
                 "share": round(e.share, 4),

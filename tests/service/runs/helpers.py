@@ -14,7 +14,9 @@ from tests.service.conftest import auth
 def ingest_company(client: TestClient, key: str, *, customers: int = 60, seed: int = 3) -> Any:
     company = generate_company(n_customers=customers, seed=seed)
     response = client.put(
-        "/v1/accounts", content=accounts_csv(company.accounts).encode(), headers={**auth(key), "Content-Type": "text/csv"}
+        "/v1/accounts",
+        content=accounts_csv(company.accounts).encode(),
+        headers={**auth(key), "Content-Type": "text/csv"},
     )
     assert response.status_code == 200, response.text
     for start in range(0, len(company.transcripts), 500):

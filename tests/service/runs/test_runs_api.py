@@ -21,7 +21,9 @@ def test_runs_need_admin_and_valid_params(client: TestClient, keys: dict[str, st
     bad = client.post("/v1/runs", json={"min_personas": 4, "max_personas": 2}, headers=auth(keys["admin"]))
     assert bad.status_code == 422
     window = client.post(
-        "/v1/runs", json={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, headers=auth(keys["admin"])
+        "/v1/runs",
+        json={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+        headers=auth(keys["admin"]),
     )
     assert window.status_code == 422
     assert client.get("/v1/runs/nope", headers=auth(keys["read"])).status_code == 404
@@ -34,13 +36,26 @@ def test_run_without_transcripts_fails_with_a_reason(client: TestClient, keys: d
     assert "no transcripts" in run["error"]
     listed = client.get("/v1/runs", headers=auth(keys["read"])).json()
     assert [r["id"] for r in listed["items"]] == [run_id]
-    assert client.get("/v1/personas", params={"run_id": run_id}, headers=auth(keys["read"])).status_code == 409
+    assert (
+        client.get("/v1/personas", params={"run_id": run_id}, headers=auth(keys["read"])).status_code == 409
+    )
 
 
-def test_interrupted_runs_are_failed_at_start_up(settings: Settings, db: Database, keys: dict[str, str]) -> None:
+def test_interrupted_runs_are_failed_at_start_up(
+    settings: Settings, db: Database, keys: dict[str, str]
+) -> None:
     with db.transaction() as session:
-        session.add(Run(id="a" * 32, status="running", stage="embedding", progress=0.3, params={},
-                        created_at=datetime.now(UTC), started_at=datetime.now(UTC)))
+        session.add(
+            Run(
+                id="a" * 32,
+                status="running",
+                stage="embedding",
+                progress=0.3,
+                params={},
+                created_at=datetime.now(UTC),
+                started_at=datetime.now(UTC),
+            )
+        )
     with TestClient(create_app(settings, db)) as client:
         run = client.get(f"/v1/runs/{'a' * 32}", headers=auth(keys["read"])).json()
     assert run["status"] == "failed" and run["error"].startswith("interrupted")

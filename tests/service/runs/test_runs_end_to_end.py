@@ -45,7 +45,12 @@ def test_run_personas_rename_and_second_run(client: TestClient, keys: dict[str, 
     assert unchanged.status_code == 304 and unchanged.content == b""
 
     target = personas[0]["id"]
-    assert client.patch(f"/v1/personas/{target}", json={"label": "Fast reorderers"}, headers=auth(read)).status_code == 403
+    assert (
+        client.patch(
+            f"/v1/personas/{target}", json={"label": "Fast reorderers"}, headers=auth(read)
+        ).status_code
+        == 403
+    )
     renamed = client.patch(f"/v1/personas/{target}", json={"label": "Fast reorderers"}, headers=auth(admin))
     assert renamed.status_code == 200 and renamed.json()["label"] == "Fast reorderers"
     after_rename = client.get("/v1/personas", headers={**auth(read), "If-None-Match": etag})
@@ -69,10 +74,14 @@ def test_run_personas_rename_and_second_run(client: TestClient, keys: dict[str, 
     assert growth.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(growth.text)))
     assert rows and all(r["core_growth"] == "True" for r in rows)
-    in_target = client.get("/v1/customers", params={"persona_id": target, "limit": 1000}, headers=auth(read)).json()
+    in_target = client.get(
+        "/v1/customers", params={"persona_id": target, "limit": 1000}, headers=auth(read)
+    ).json()
     assert {c["persona_id"] for c in in_target["items"]} == {target}
 
-    drill = client.get("/v1/transcripts", params={"persona_id": target, "limit": 500}, headers=auth(read)).json()
+    drill = client.get(
+        "/v1/transcripts", params={"persona_id": target, "limit": 500}, headers=auth(read)
+    ).json()
     members = {c["customer_id"] for c in in_target["items"]}
     assert drill["items"] and {t["customer_id"] for t in drill["items"]} <= members
 

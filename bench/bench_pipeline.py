@@ -1,0 +1,172 @@
+"""Benchmark of the persona pipeline on planted_dev: ARI vs the planted personas, grades, determinism, speed.
+
+Run: .venv/bin/python bench/bench_pipeline.py [--data ../shared/data/planted_dev] [--seeds 42 1 7] [--out F.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from pipelines.discover import discover  # noqa: E402
+from pipelines.embed import SentenceTransformerEmbedder, customer_text  # noqa: E402
+from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "planted_dev"
+
+
+def _number(value: str) -> str | float:
+    """CSV cells that parse as numbers become floats, the rest stay text."""
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def load_transcripts(path: Path) -> list[TranscriptInput]:
+    """Read a transcripts.jsonl file into TranscriptInput rows."""
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            started = raw.get("started_at")
+            rows.append(
+                TranscriptInput(
+                    external_id=raw["external_id"],
+                    customer_id=raw["customer_id"],
+                    channel=raw.get("channel", "other"),
+                    started_at=datetime.fromisoformat(started) if started else None,
+                    duration_seconds=raw.get("duration_seconds"),
+                    turns=raw["turns"],
+                )
+            )
+    return rows
+
+
+def load_accounts(path: Path) -> list[AccountInput]:
+    """Read accounts.csv: customer_id, annual_revenue, optional name, every other column an attribute."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            AccountInput(
+                customer_id=row["customer_id"],
+                annual_revenue=float(row["annual_revenue"]),
+                name=row.get("name") or None,
+                attributes={
+                    k: _number(v)
+                    for k, v in row.items()
+                    if k not in ("customer_id", "annual_revenue", "name")
+                },
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def grade_checks(result, truth: dict) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """Grade of the persona holding most of the planted core-growth customers, and of the avoid ones."""
+    persona_of = truth["persona_of"]
+
+    def grade_of(planted: str) -> str:
+        votes = Counter(a.persona_key for c, a in result.assignments.items() if persona_of.get(c) == planted)
+        key = votes.most_common(1)[0][0]
+        persona = next(p for p in result.personas if p.key == key)
+        flag = " core-growth" if persona.economics.core_growth else ""
+        return f"{key} grade {persona.economics.grade}{flag}"
+
+    return grade_of(truth["core_growth"][0]), grade_of(truth["avoid"][0])
+
+
+def main() -> int:
+    """Run the benchmark and print (and optionally write) a markdown section."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with transcripts.jsonl etc.")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 7], help="seeds for robustness")
+    parser.add_argument("--out", type=Path, help="also write the markdown section to this file")
+    args = parser.parse_args()
+    if not (args.data / "transcripts.jsonl").is_file():
+        print(f"no data at {args.data}: nothing to benchmark", file=sys.stderr)
+        return 2
+    from sklearn.metrics import adjusted_rand_score
+
+    transcripts = load_transcripts(args.data / "transcripts.jsonl")
+    accounts = load_accounts(args.data / "accounts.csv")
+    truth = json.loads((args.data / "truth.json").read_text())
+    texts = [customer_text(t.turns) for t in transcripts]
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["warm-up"])  # load the model outside every timing
+
+    clock = time.perf_counter()
+    embedder.model.encode(texts, batch_size=64, show_progress_bar=False)
+    plain_encode = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    first = discover(transcripts, accounts, DiscoveryConfig(seed=args.seeds[0]), embedder=embedder)
+    whole = time.perf_counter() - clock
+    vectors = first.transcript_vectors  # the service passes cached vectors: the later runs do the same
+    again = discover(transcripts, accounts, DiscoveryConfig(seed=args.seeds[0]), transcript_vectors=vectors)
+    same = first.labels == again.labels and all(
+        np.array_equal(a.centroid, b.centroid) for a, b in zip(first.personas, again.personas, strict=True)
+    )
+
+    def ari(result) -> float:  # type: ignore[no-untyped-def]
+        ids = sorted(result.assignments)
+        return float(
+            adjusted_rand_score([truth["persona_of"][c] for c in ids], [result.labels[c] for c in ids])
+        )
+
+    seed_rows = [(args.seeds[0], first.chosen_k, ari(first), first.quality)]
+    for seed in args.seeds[1:]:
+        r = discover(transcripts, accounts, DiscoveryConfig(seed=seed), transcript_vectors=vectors)
+        seed_rows.append((seed, r.chosen_k, ari(r), r.quality))
+    core, avoid = grade_checks(first, truth)
+    t, warm = first.timings, again.timings
+    lines = [
+        "## Persona pipeline on planted_dev",
+        "",
+        f"Data: {len(transcripts)} transcripts, {len(first.assignments)} customers, "
+        f"{len(set(truth['persona_of'].values()))} planted personas; k chosen automatically in "
+        f"{first.config.min_personas}..{first.config.max_personas}; model {first.model_name}.",
+        f"Criterion: {first.criterion}. Quality figure: {first.quality_metric}.",
+        "",
+        "| seed | chosen k | customer-level ARI | quality |",
+        "|---:|---:|---:|---:|",
+        *[f"| {s} | {k} | {a:.3f} | {q if q is None else round(q, 3)} |" for s, k, a, q in seed_rows],
+        "",
+        f"- criterion scores (seed {args.seeds[0]}): "
+        + ", ".join(f"k={k}: {v:.3f}" for k, v in first.criterion_scores.items()),
+        f"- planted core-growth persona ({truth['core_growth'][0]}) -> {core}; "
+        f"planted avoid persona ({truth['avoid'][0]}) -> {avoid}",
+        f"- deterministic (same input twice -> identical labels and centroids): {'yes' if same else 'NO'}",
+        f"- time, first run in a fresh process (includes numba compiling UMAP): embedding "
+        f"{t['embedding']:.1f}s, clustering {t['clustering']:.1f}s, describing {t['describing']:.1f}s, "
+        f"pricing {t['pricing']:.1f}s; whole pipeline {whole:.1f}s",
+        f"- time, second run on cached vectors: clustering {warm['clustering']:.1f}s, describing "
+        f"{warm['describing']:.1f}s, pricing {warm['pricing']:.1f}s",
+        f"- plain SentenceTransformer.encode of the same {len(texts)} texts in this run: {plain_encode:.1f}s; "
+        f"whole pipeline / plain encode = {whole / plain_encode:.2f}x (cold); warm estimate "
+        f"{(t['embedding'] + warm['clustering'] + warm['describing'] + warm['pricing']) / plain_encode:.2f}x",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

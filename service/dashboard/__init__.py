@@ -1,0 +1,1 @@
+"""The built-in CCO dashboard: one static page that polls the v1 API with a key kept in sessionStorage."""
