@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from markupsafe import escape
 from plotly.offline import get_plotlyjs
 
 from service.reports.render import fmt_money, fmt_money_short, render_report, report_filename
+from tests.browser import chromium_driver
 from tests.service.reports.sample_run import RUN_ID, sample_inputs
 
 SECTION_IDS = ["summary", "quadrant", "map", "personas", "pond", "share", "accounts", "rules", "how-to-read"]
@@ -314,29 +314,7 @@ def test_report_filename() -> None:
 
 
 def _driver() -> Any:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    chromedriver = shutil.which("chromedriver")
-    if not chromium or not chromedriver:
-        pytest.skip("headless chromium and chromedriver are not installed")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,1000",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # an explicit driver path keeps Selenium Manager (which would go online) out of it
-    return webdriver.Chrome(options=options, service=Service(chromedriver))
+    return chromium_driver()
 
 
 @pytest.mark.browser

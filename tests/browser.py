@@ -1,0 +1,51 @@
+"""Headless Debian Chromium for browser tests; skips with a reason where it is not installed."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from typing import Any
+
+import pytest
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1000",
+)
+
+
+def chromium_driver() -> Any:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromedriver = shutil.which("chromedriver")
+    if not chromium or not chromedriver:
+        pytest.skip(
+            "headless chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        )
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # an explicit driver path keeps Selenium Manager (which would go online) out of it
+    return webdriver.Chrome(options=options, service=Service(chromedriver))
+
+
+def wait_for(driver: Any, script: str, expected: Any, timeout: float = 30) -> Any:
+    """Evaluate `script` until it returns `expected` (or time runs out); returns the last value."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value == expected:
+            break
+        time.sleep(0.2)
+    return value
