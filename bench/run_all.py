@@ -1,0 +1,71 @@
+"""`make bench`: run every benchmark in one process tree and assemble BENCHMARKS.md.
+
+    python -m bench.run_all [--out BENCHMARKS.md] [--skip NAME ...]
+
+Sections: pipeline (planted_dev ARI, grades, determinism, embedding vs clustering time, ratio to plain encode),
+topics (Banking77 V-measure), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SECTIONS = {
+    "pipeline": ["-m", "bench.bench_pipeline"],
+    "topics": ["-m", "bench.bench_topics"],
+    "ingest": ["-m", "bench.bench_ingest"],
+}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    parser.add_argument("--skip", nargs="*", default=[], choices=list(SECTIONS))
+    args = parser.parse_args()
+    parts = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` (`python -m bench.run_all`) on {time.strftime('%Y-%m-%d')}; machine: {machine()}.",
+        "Ratios are measured side by side in one run; absolute times on this shared machine are noisy.",
+        "",
+    ]
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for name, command in SECTIONS.items():
+            if name in args.skip:
+                continue
+            section = Path(tmp) / f"{name}.md"
+            print(f"== {name}", flush=True)
+            result = subprocess.run([sys.executable, *command, "--out", str(section)], check=False)
+            if result.returncode != 0 or not section.exists():
+                parts.append(
+                    f"## {name}\n\nFAILED (exit {result.returncode}); run `python {' '.join(command)}`.\n"
+                )
+                continue
+            parts.append(section.read_text())
+    args.out.write_text("\n".join(parts))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
