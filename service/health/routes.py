@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.deps import DatabaseDep
+from pipelines.embed import default_model_path
+from service.deps import DatabaseDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
@@ -19,11 +22,26 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "Not ready"}})
-def readyz(database: DatabaseDep) -> JSONResponse:
-    """Ready to serve: the database answers."""
+def readyz(database: DatabaseDep, settings: SettingsDep) -> JSONResponse:
+    """Ready to serve: the database answers and the embedding model is on disk."""
+    checks = {"database": "ok", "model": "ok"}
     try:
         with database.read_engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+        checks["database"] = "unreachable"
+    if not model_available(settings.embedding_model):
+        checks["model"] = "missing"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )
+
+
+def model_available(model: str | None) -> bool:
+    """The packaged model (or a configured local path) exists; a hub name cannot be fetched offline anyway."""
+    try:
+        path = Path(model) if model else default_model_path()
+    except (ImportError, FileNotFoundError):
+        return False
+    return (path / "config.json").is_file() if model is None or path.exists() else False

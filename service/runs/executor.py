@@ -38,17 +38,25 @@ class InlineExecutor:
         self.database, self.settings = database, settings
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._recovered = False
 
     def start(self) -> None:
-        with self.database.transaction() as session:
-            stale = service.recover_stale_runs(session)
-            waiting = service.queued_run_ids(session)
-        if stale:
-            log.warning("marked interrupted runs failed", extra={"runs": stale})
+        self._recover()
         self._thread = threading.Thread(target=self._work, name="personas-runs", daemon=True)
         self._thread.start()
-        for run_id in waiting:
-            self.submit(run_id)
+
+    def _recover(self) -> bool:
+        """Fail runs a dead process left running (this process runs them all); False if the database is down."""
+        try:
+            with self.database.transaction() as session:
+                stale = service.recover_stale_runs(session)
+        except Exception:
+            log.warning("could not check for interrupted runs; will retry", exc_info=True)
+            return False
+        if stale:
+            log.warning("marked interrupted runs failed", extra={"runs": stale})
+        self._recovered = True
+        return True
 
     def submit(self, run_id: str) -> None:
         self._queue.put(run_id)
@@ -76,6 +84,8 @@ class InlineExecutor:
                 log.exception("run could not be executed", extra={"run_id": run_id})
 
     def _next_queued(self) -> str | None:
+        if not self._recovered and not self._recover():
+            return None
         try:
             with self.database.transaction(write=False) as session:
                 waiting = service.queued_run_ids(session)

@@ -17,10 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter
 
-import service.app
-from service.dashboard.routes import router as dashboard_router
 from service.db import Database
 from service.personas.schemas import Persona
 from service.runs.models import CustomerAssignment, Run, RunPersona
@@ -32,16 +29,6 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 WAIT_S = 40
 RUN_ID = "run0dashboard0000000000000000001"
-
-
-@pytest.fixture(autouse=True)
-def dashboard_wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Serve the dashboard even before service/router.py includes it (a no-op once it does)."""
-    if not any(getattr(route, "path", None) == "/dashboard" for route in service.app.api_router.routes):
-        combined = APIRouter()
-        combined.include_router(service.app.api_router)
-        combined.include_router(dashboard_router)
-        monkeypatch.setattr(service.app, "api_router", combined)
 
 
 # ---- hand-built run -------------------------------------------------------------------------------------

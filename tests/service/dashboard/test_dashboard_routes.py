@@ -7,22 +7,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-import service.app
 from service.dashboard import routes
-from service.dashboard.routes import router as dashboard_router
-
-
-@pytest.fixture(autouse=True)
-def dashboard_wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Serve the dashboard even before service/router.py includes it (a no-op once it does)."""
-    if not any(getattr(route, "path", None) == "/dashboard" for route in service.app.api_router.routes):
-        combined = APIRouter()
-        combined.include_router(service.app.api_router)
-        combined.include_router(dashboard_router)
-        monkeypatch.setattr(service.app, "api_router", combined)
 
 
 class Resources(HTMLParser):
