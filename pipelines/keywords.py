@@ -14,7 +14,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 SUPPORT_STOP_WORDS = frozenset(
     """hi hello hey thanks thank please pls ok okay yes yeah sure im ive id dont don didn doesn isn wasn aren
     haven hasn won cant ll ve just like know need want help able tell way does did got get going let make
-    really wondering possible""".split()
+    really wondering possible guys folks team morning afternoon today quick question sorry actually
+    thing things stuff bit lot asap right""".split()
 )
 # sklearn's list also drops words that name support topics ("top" as in top up, "bill", "call").
 KEPT_WORDS = frozenset({"top", "bill", "call", "system"})
