@@ -3,7 +3,8 @@
     python -m bench.run_all [--out BENCHMARKS.md] [--skip NAME ...]
 
 Sections: pipeline (planted_dev ARI, grades, determinism, embedding vs clustering time, ratio to plain encode),
-topics (Banking77 V-measure), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL).
+topics (Banking77 V-measure), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL),
+polling (GET /v1/personas latency at 50 concurrent pollers, with wrk).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ SECTIONS = {
     "pipeline": ["-m", "bench.bench_pipeline"],
     "topics": ["-m", "bench.bench_topics"],
     "ingest": ["-m", "bench.bench_ingest"],
+    "polling": ["-m", "bench.bench_polling"],
 }
 
 

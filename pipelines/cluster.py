@@ -9,11 +9,13 @@ Method (measured by bench/bench_pipeline.py):
    customer is scored by the likelihood of all its contacts: p(contact | persona) is the persona's
    Laplace-smoothed share of the contact's nearest neighbouring contacts (other customers' only) divided
    by the persona's contact count (a k-NN density ratio). Classification EM until no label changes.
+   The neighbourhood is 15 contacts (UMAP's width), capped at half the smallest persona's contacts.
 3. Criterion for k: the highest mean silhouette (Euclidean, in the clustering space) of the refined
    labels; ties go to the smaller k.
-Confidence = the customer's posterior for its persona; customers density called noise keep only
-noise_confidence_factor of it. Quality = silhouette of the final labels on cosine distance between the
-original customer vectors.
+Confidence = the customer's posterior for its persona under that mixture; customers density called
+noise keep only noise_confidence_factor of it. Quality = silhouette of the final labels on cosine
+distance between the original customer vectors. Below min_customers_for_umap customers, UMAP and the
+re-estimation are skipped (seeds from the unit vectors directly), and the reason is recorded.
 """
 
 from __future__ import annotations
@@ -83,13 +85,16 @@ def _contact_neighbours(contacts: np.ndarray, owner: np.ndarray, n_neighbors: in
             sims = contacts[start : start + 512] @ contacts.T
             # A customer's own contacts must not vote, or every customer would confirm its current persona.
             sims[owner[start : start + 512, None] == owner[None, :]] = -np.inf
-            top = np.argsort(-sims, axis=1, kind="stable")[:, :n_neighbors]
+            top = np.argpartition(-sims, n_neighbors - 1, axis=1)[:, :n_neighbors]
+            # argpartition leaves the top unordered; order it so a narrower slice keeps the nearest.
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1), axis=1)
             valid = np.take_along_axis(sims, top, axis=1) > -np.inf
             out[start : start + 512] = np.where(valid, top, -1)
         return out
     from pynndescent import NNDescent  # approximate neighbours beyond the exact limit
 
-    extra = n_neighbors + int(np.bincount(owner).max())
+    # Ask for more than n so that dropping a customer's own contacts still leaves about n others.
+    extra = n_neighbors + min(int(np.bincount(owner).max()), 4 * n_neighbors)
     graph, _ = NNDescent(
         contacts, metric="cosine", n_neighbors=min(n - 1, extra), random_state=seed
     ).neighbor_graph
@@ -143,6 +148,9 @@ def _seed_labels(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Initial labels for k personas and the mask of customers that are outside the seed clusters."""
     ids, counts = np.unique(density[density >= 0], return_counts=True)
+    if len(ids) == 0:
+        # Density found no group at all: "noise" would then single out nobody, so no one is marked.
+        return _kmeans(space, k, seed), np.zeros(len(vectors), dtype=bool)
     if len(ids) >= k:
         order = sorted(range(len(ids)), key=lambda i: (-counts[i], ids[i]))
         labels = np.full(len(vectors), -1, dtype=np.int64)
@@ -152,10 +160,14 @@ def _seed_labels(
         centroids = l2_normalise(np.stack([vectors[labels == j].mean(axis=0) for j in range(k)]))
         labels[outside] = (vectors[outside] @ centroids.T).argmax(axis=1)
         return labels, outside
+    return _kmeans(space, k, seed), density < 0
+
+
+def _kmeans(space: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Seeded k-means labels: the split used when density finds fewer groups than k."""
     from sklearn.cluster import KMeans
 
-    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(space).astype(np.int64)
-    return labels, density < 0
+    return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(space).astype(np.int64)
 
 
 def _silhouette(space: np.ndarray, labels: np.ndarray, metric: str) -> float:
@@ -241,24 +253,22 @@ def cluster_customers(
     reasons = [reducer.reason] if reducer.reason else []
     size = params.min_cluster_size or max(5, math.ceil(0.02 * n))
     density = _density_labels(space, min(size, max(2, n // 2)))
-    do_refine = params.refine and not reducer.skipped
+    # Tiny inputs keep their seed labels (too few contacts to re-estimate personas), but still get the
+    # neighbourhood posterior as confidence.
+    iterations = params.refine_max_iterations if params.refine and not reducer.skipped else 0
     if params.refine and reducer.skipped:
         reasons.append("refinement skipped: too few customers for contact neighbourhoods")
+    neighbours = _contact_neighbours(contacts, owner, min(params.contact_neighbors, len(contacts) - 1), seed)
 
     candidates: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     scores: dict[int, float] = {}
-    neighbours: np.ndarray | None = None
     for k in ks:
         labels, outside = _seed_labels(vectors, space, density, k, seed)
-        posterior = np.eye(k)[labels]
-        if do_refine:
-            if neighbours is None:
-                neighbours = _contact_neighbours(
-                    contacts, owner, min(params.contact_neighbors, len(contacts) - 1), seed
-                )
-            labels, posterior = refine(
-                labels, owner, neighbours, k, params.refine_smoothing, params.refine_max_iterations
-            )
+        # A neighbourhood wider than half the smallest persona would outvote that persona everywhere.
+        width = max(1, min(neighbours.shape[1], int(np.bincount(labels[owner], minlength=k).min()) // 2))
+        labels, posterior = refine(
+            labels, owner, neighbours[:, :width], k, params.refine_smoothing, iterations
+        )
         candidates[k] = (labels, posterior, outside)
         scores[k] = _silhouette(space, labels, "euclidean")
     finite = {k: s for k, s in scores.items() if not math.isnan(s)}

@@ -43,11 +43,16 @@ def persona_key(index: int) -> str:
 
 def _embed(texts: list[str], embedder: Embedder, progress: Progress) -> np.ndarray:
     """Embed in batches, reporting the share done after each."""
+    # Batches of similar length waste less padding, as one big encode() call would sort them too.
+    order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
     parts = []
     for start in range(0, len(texts), EMBED_BATCH):
-        parts.append(np.asarray(embedder.embed(texts[start : start + EMBED_BATCH]), dtype=np.float32))
+        batch = [texts[i] for i in order[start : start + EMBED_BATCH]]
+        parts.append(np.asarray(embedder.embed(batch), dtype=np.float32))
         progress("embedding", min(1.0, (start + EMBED_BATCH) / len(texts)))
-    return np.concatenate(parts, axis=0)
+    vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+    vectors[order] = np.concatenate(parts, axis=0)
+    return vectors
 
 
 def _transcript_vectors(

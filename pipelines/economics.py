@@ -151,7 +151,7 @@ def _median_durations(contacts: Sequence[Contact]) -> tuple[dict[str, float | No
     """Median known duration per channel, with the fallback for channels that have none."""
     known: dict[str, list[float]] = defaultdict(list)
     for contact in contacts:
-        if _known(contact.duration_seconds):
+        if contact.duration_seconds is not None and _known(contact.duration_seconds):
             known[_channel(contact.channel)].append(float(contact.duration_seconds))
     overall = [d for values in known.values() for d in values]
     overall_median = float(np.median(overall)) if overall else None
@@ -245,7 +245,7 @@ def compute_economics(
         p_cost = sum(cost[c] for c in ids)
         p_contacts = sum(n_contacts[c] for c in ids)
         revenue_pc = p_revenue / len(matched) if matched else None
-        minutes = handle_minutes[key]
+        handled = handle_minutes[key]
         cost_index = _ratio(p_cost / len(ids), overall_cost_pc)
         indices = Indices(
             _ratio(revenue_pc, overall_revenue_pc), cost_index if cost_index is not None else 1.0
@@ -266,7 +266,7 @@ def compute_economics(
                 if matched
                 else None,
                 contacts_per_customer=p_contacts / len(ids),
-                avg_handle_minutes=sum(minutes) / len(minutes) if minutes else None,
+                avg_handle_minutes=sum(handled) / len(handled) if handled else None,
                 revenue_index=indices.revenue_index,
                 cost_index=indices.cost_index,
                 grade=grade(indices),

@@ -85,7 +85,10 @@ class SentenceTransformerEmbedder:
     def dimension(self) -> int:
         """Width of the vectors this model produces."""
         # sentence-transformers renamed the getter; support both spellings.
-        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        getter = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
         dim = getter()
         return int(dim) if dim is not None else int(self.embed(["dimension probe"]).shape[1])
 
@@ -95,21 +98,22 @@ class SentenceTransformerEmbedder:
 
     def chunks(self, text: str) -> list[str]:
         """Split one text into consecutive pieces that each fit the model window (by tokenizer offsets)."""
-        return [piece for piece, _ in self._chunks_with_sizes(text)]
+        return [piece for piece, _ in self._chunk_texts([text])[0]]
 
-    def _chunks_with_sizes(self, text: str) -> list[tuple[str, int]]:
-        """Chunks of one text with their token counts; a text that fits is returned whole."""
+    def _chunk_texts(self, texts: list[str]) -> list[list[tuple[str, int]]]:
+        """Chunks of each text with their token counts; a text that fits is returned whole."""
         window = self._window()
-        encoding = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        offsets = encoding["offset_mapping"]
-        if len(offsets) <= window:
-            return [(text, max(1, len(offsets)))]
-        pieces = []
-        for start in range(0, len(offsets), window):
-            span = offsets[start : start + window]
+        # One batched call: the fast tokenizer handles a list much quicker than text by text.
+        encodings = self.model.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+        result = []
+        for text, offsets in zip(texts, encodings["offset_mapping"], strict=True):
+            if len(offsets) <= window:
+                result.append([(text, max(1, len(offsets)))])
+                continue
             # Slicing the original text by character offsets keeps casing and spacing as the model expects.
-            pieces.append((text[span[0][0] : span[-1][1]], len(span)))
-        return pieces
+            spans = [offsets[start : start + window] for start in range(0, len(offsets), window)]
+            result.append([(text[span[0][0] : span[-1][1]], len(span)) for span in spans])
+        return result
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts; a text longer than the window is the token-weighted mean of its chunks, renormalised."""
@@ -119,8 +123,8 @@ class SentenceTransformerEmbedder:
         pieces: list[str] = []
         owners: list[int] = []
         weights: list[float] = []
-        for index, text in enumerate(texts):
-            for piece, n_tokens in self._chunks_with_sizes(text):
+        for index, text_chunks in enumerate(self._chunk_texts(texts)):
+            for piece, n_tokens in text_chunks:
                 pieces.append(piece)
                 owners.append(index)
                 # Weight by token count so a short tail chunk counts less than a full window.

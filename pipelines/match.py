@@ -109,8 +109,8 @@ def match_personas(
             while new_id in taken:
                 new_id, suffix = f"{base}-{suffix}", suffix + 1
             taken.add(new_id)
-            sim = partner[index][1] if index in partner else None
-            matches[index] = PersonaMatch(index, new_id, False, sim, None, None)
+            similarity_to_partner = partner[index][1] if index in partner else None
+            matches[index] = PersonaMatch(index, new_id, False, similarity_to_partner, None, None)
     kept = {m.id for m in matches if m is not None and m.matched}
     return MatchResult(
         tuple(m for m in matches if m is not None), tuple(p.id for p in previous if p.id not in kept)

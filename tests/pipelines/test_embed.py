@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.embed import Embedder, SentenceTransformerEmbedder, customer_text, default_model_path, l2_normalise
+from pipelines.embed import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    customer_text,
+    default_model_path,
+    l2_normalise,
+)
 
 
 def test_customer_text_keeps_only_customer_turns() -> None:
@@ -57,7 +63,9 @@ def test_long_text_is_chunked_and_mean_pooled(embedder: SentenceTransformerEmbed
     chunks = embedder.chunks(long_text)
     window = embedder.model.max_seq_length - 2
     assert len(chunks) >= 3
-    assert all(len(embedder.model.tokenizer(c, add_special_tokens=False)["input_ids"]) <= window for c in chunks)
+    assert all(
+        len(embedder.model.tokenizer(c, add_special_tokens=False)["input_ids"]) <= window for c in chunks
+    )
     assert chunks[0].startswith("My card") and chunks[-1].rstrip().endswith("overpaying it.")
 
     vector = embedder.embed([long_text])[0]

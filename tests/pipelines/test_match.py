@@ -46,7 +46,7 @@ def test_renamed_persona_keeps_its_id_and_human_label_across_runs():
     new = np.stack([nudge(vectors[2], seed=5), nudge(vectors[0], seed=6), nudge(vectors[1], seed=7)])
     result = match_personas(previous, new)
     assert result.ids == (previous[2].id, previous[0].id, previous[1].id)
-    assert all(m.matched and m.similarity >= 0.95 for m in result.matches)
+    assert all(m.matched and m.similarity is not None and m.similarity >= 0.95 for m in result.matches)
     assert result.matches[2].human_label == "Card chasers"
     assert result.matches[0].human_label is None and result.matches[0].previous_label == "auto label 2"
     assert result.retired_ids == ()

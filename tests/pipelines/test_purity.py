@@ -13,7 +13,7 @@ FORBIDDEN = {"fastapi", "sqlalchemy", "starlette", "service"}
 
 def imported_roots(path: Path) -> set[str]:
     """Top-level package names a module imports (import x.y / from x.y import z), relative ones excluded."""
-    roots = set()
+    roots: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
             roots.update(alias.name.split(".")[0] for alias in node.names)
@@ -25,7 +25,9 @@ def imported_roots(path: Path) -> set[str]:
 def test_the_walk_sees_every_kind_of_import(tmp_path: Path) -> None:
     """The checker itself catches plain, dotted, from- and nested (function-level) imports."""
     sample = tmp_path / "sample.py"
-    sample.write_text("import fastapi.routing\nfrom sqlalchemy import select\ndef f():\n    import service.db\n")
+    sample.write_text(
+        "import fastapi.routing\nfrom sqlalchemy import select\ndef f():\n    import service.db\n"
+    )
     assert imported_roots(sample) == {"fastapi", "sqlalchemy", "service"}
 
 
