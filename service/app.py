@@ -17,6 +17,7 @@ from service.db import Database
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
 from service.openapi_schema import with_problem_responses
+from service.personas.cache import EncodedCache
 from service.router import api_router
 from service.runs.executor import Executor, make_executor
 
@@ -46,6 +47,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.executor = executor or make_executor(database, settings)
+    app.state.persona_cache = EncodedCache()
     install_error_handlers(app)
     app.include_router(api_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

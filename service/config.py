@@ -9,6 +9,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
+EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")  # the same list as pipelines.embed.BACKENDS
+DEFAULT_EMBEDDING_BACKEND = "onnx"  # chosen by bench/bench_embedding.py: see BENCHMARKS.md "embedding"
 
 
 class Settings(BaseSettings):
@@ -17,6 +19,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./personas.db"
     bootstrap_admin_key: str | None = None
     embedding_model: str | None = Field(default=None, description="sentence-transformers name or path")
+    embedding_backend: str = Field(
+        default=DEFAULT_EMBEDDING_BACKEND, description="embedding inference engine: torch, onnx or onnx-int8"
+    )
     queue: str = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
     cost_per_minute_call: float = Field(default=1.10, ge=0)
@@ -35,6 +40,14 @@ class Settings(BaseSettings):
     def _known_queue(cls, value: str) -> str:
         if value not in ("inline", "celery"):
             raise ValueError("PERSONAS_QUEUE must be 'inline' or 'celery'")
+        return value
+
+    @field_validator("embedding_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in EMBEDDING_BACKENDS:
+            raise ValueError(f"PERSONAS_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}")
         return value
 
     @field_validator("bootstrap_admin_key")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -19,6 +19,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# SQL parameters carry customer data: keep them out of SQL logging (DEBUG) and out of exception messages,
+# which reach logs and a failed run's `error`.
+HIDE_PARAMETERS = True
+# Seconds a PostgreSQL connection attempt may take (libpq's connect_timeout; it counts 2 at least).
+CONNECT_TIMEOUT_S = 5
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -51,7 +58,9 @@ def _normalise_url(url: str) -> str:
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=HIDE_PARAMETERS
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -85,7 +94,20 @@ class Database:
         url = _normalise_url(url)
         if url.startswith("sqlite"):
             return cls(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # pre_ping: pooled connections a database restart killed are replaced at checkout, never handed out.
+        # connect_timeout: a server that takes the TCP connection but never answers (overloaded, half up)
+        # fails the attempt in bounded time, so requests get a 503 instead of hanging; a URL may set its own.
+        connect_args = (
+            {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        )
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            hide_parameters=HIDE_PARAMETERS,
+            connect_args=connect_args,
+        )
         return cls(url, engine, engine)
 
     @property

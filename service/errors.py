@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("personas.errors")
@@ -107,10 +107,22 @@ def install_error_handlers(app: FastAPI) -> None:
             503, "The database is unavailable; retry shortly.", headers={"Retry-After": "5"}
         )
 
+    @app.exception_handler(DataError)
+    async def _unstorable_value(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the client sent (PostgreSQL: a NUL character in text, a number out of
+        # range): the client's input, so a 422, not a 500. The statement and its parameters are not echoed.
+        log.info("database refused a value: %s", type(exc.orig).__name__)
+        return problem_response(
+            422, "A value in the request cannot be stored or looked up (e.g. a NUL character)."
+        )
+
     @app.exception_handler(DBAPIError)
     async def _database_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            return problem_response(503, "The database connection was lost; retry shortly.")
+        if exc.connection_invalidated:  # e.g. psycopg's InterfaceError on a connection a restart closed
+            log.warning("database connection lost: %s", type(exc.orig).__name__)
+            return problem_response(
+                503, "The database connection was lost; retry shortly.", headers={"Retry-After": "5"}
+            )
         log.error("database error: %s", type(exc.orig).__name__)
         return problem_response(500, "A database error occurred.")
 

@@ -60,5 +60,6 @@ def with_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             responses["4XX"] = {"description": "Client error", **_PROBLEM_RESPONSE}
-            responses["503"] = {"description": "Database unavailable", **_PROBLEM_RESPONSE}
+            # An operation that documents its own 503 (readiness) keeps it; everywhere else it is an outage.
+            responses.setdefault("503", {"description": "Database unavailable", **_PROBLEM_RESPONSE})
     return schema

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.ingest.schemas import identifier
+
 AttributeValue = str | int | float | bool | None
 MAX_ACCOUNTS = 50_000
 
@@ -15,11 +17,14 @@ class AccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: str = Field(min_length=1, max_length=200)
-    name: str | None = Field(default=None, max_length=500)
+    name: str | None = Field(
+        default=None, max_length=500, description="Personal data in it (emails, phones, ...) is redacted."
+    )
     annual_revenue: float = Field(ge=0, description="Annual revenue of the account, in `currency`.")
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code.")
     attributes: dict[str, AttributeValue] = Field(
-        default_factory=dict, description="Firmographics (industry, size, region...): used for the pond map."
+        default_factory=dict,
+        description="Firmographics (industry, size, region...): used for the pond map; personal data is redacted.",
     )
 
     @field_validator("annual_revenue")
@@ -31,9 +36,14 @@ class AccountIn(BaseModel):
 
     @field_validator("customer_id")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
+    def _identifier(cls, value: str) -> str:
+        return identifier(value)
+
+    @field_validator("name")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
         return value
 
     @field_validator("attributes")
@@ -44,6 +54,8 @@ class AccountIn(BaseModel):
         for key, item in value.items():
             if not key or len(key) > 100:
                 raise ValueError("attribute names must be 1..100 characters")
+            if "\x00" in key or (isinstance(item, str) and "\x00" in item):
+                raise ValueError(f"attribute '{key}' must not contain NUL characters")
             if isinstance(item, float) and not math.isfinite(item):
                 raise ValueError(f"attribute '{key}' must be a finite number")
             if isinstance(item, str) and len(item) > 500:

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from service.accounts.models import Account
 from service.accounts.schemas import AccountIn
+from service.ingest.redaction import redact_json, redact_text
 from service.upsert import insert_for
 
 _CHUNK = 2000
 
 
 def upsert_accounts(session: Session, *, accounts: Sequence[AccountIn]) -> int:
-    """Insert or replace accounts; when one customer_id appears twice in a batch the last one wins."""
+    """Insert or replace accounts; when one customer_id appears twice in a batch the last one wins.
+
+    Rows are written in customer_id order: every upsert then locks existing rows in the same order, so two
+    concurrent batches sharing accounts wait for each other instead of deadlocking (PostgreSQL row locks).
+    """
     latest = {a.customer_id: a for a in accounts}
-    rows = [a.model_dump() for a in latest.values()]
+    rows = [_redacted(latest[customer_id].model_dump()) for customer_id in sorted(latest)]
     table = Account.__table__
     for start in range(0, len(rows), _CHUNK):
         statement = insert_for(session, table)
@@ -34,6 +40,15 @@ def upsert_accounts(session: Session, *, accounts: Sequence[AccountIn]) -> int:
         session.execute(statement, rows[start : start + _CHUNK])
     session.flush()
     return len(rows)
+
+
+def _redacted(row: dict[str, Any]) -> dict[str, Any]:
+    """Names and attribute values are redacted like transcript text: CRM exports often put a contact's email
+    or phone in the name, or card/IBAN columns among the attributes. customer_id is the join key: kept."""
+    if row.get("name"):
+        row["name"] = redact_text(row["name"]).text
+    row["attributes"] = {key: redact_json(value)[0] for key, value in (row.get("attributes") or {}).items()}
+    return row
 
 
 def get_account(session: Session, *, customer_id: str) -> Account | None:

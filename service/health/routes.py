@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,13 +16,23 @@ from service.deps import DatabaseDep, SettingsDep
 router = APIRouter(tags=["health"])
 
 
+class Readiness(BaseModel):
+    status: str
+    database: str
+    model: str
+
+
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready: the same JSON, naming what is missing."}},
+)
 def readyz(database: DatabaseDep, settings: SettingsDep) -> JSONResponse:
     """Ready to serve: the database answers and the embedding model is on disk."""
     checks = {"database": "ok", "model": "ok"}

@@ -10,11 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from phonenumbers import Leniency
 
-__all__ = ["PLACEHOLDERS", "Redaction", "redact_text", "redact_turns"]
+__all__ = [
+    "PLACEHOLDERS",
+    "MAX_JSON_DEPTH",
+    "Redaction",
+    "json_depth",
+    "redact_json",
+    "redact_text",
+    "redact_turns",
+]
 
 PLACEHOLDERS: dict[str, str] = {
     "EMAIL": "[EMAIL]",
@@ -286,3 +295,60 @@ def redact_turns(turns: list[dict]) -> tuple[list[dict], dict[str, int]]:
         for kind, n in result.counts.items():
             totals[kind] = totals.get(kind, 0) + n
     return out, totals
+
+
+# ---------------------------------------------------------------------------------------------------- JSON
+#: Deepest nesting of free-form JSON (transcript metadata) that is accepted and redacted.
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    """Nesting depth of a JSON value (a scalar is 0), counted without recursion and only up to `limit` + 1."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return depth
+            stack.extend((child, depth) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _add(totals: dict[str, int], counts: dict[str, int]) -> None:
+    for kind, n in counts.items():
+        totals[kind] = totals.get(kind, 0) + n
+
+
+def _redact_scalar(value: Any, totals: dict[str, int]) -> Any:
+    if isinstance(value, str):
+        result = redact_text(value)
+        _add(totals, result.counts)
+        return result.text
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** (_PHONE_MIN_DIGITS - 1):
+        # A card or phone number sent as a JSON number (or parsed as one from CSV) is still personal data;
+        # numbers of fewer digits than the shortest phone number (counts, years, postcodes) cannot be.
+        result = redact_text(str(value))
+        if result.counts:
+            _add(totals, result.counts)
+            return result.text
+    return value
+
+
+def redact_json(value: Any) -> tuple[Any, dict[str, int]]:
+    """A copy of a JSON value with every string (object keys too) and integer redacted, plus the counts.
+
+    Keys that become equal after redaction keep the last value. Callers bound the depth (MAX_JSON_DEPTH)."""
+    totals: dict[str, int] = {}
+
+    def walk(node: Any, depth: int) -> Any:
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(node, dict):
+            return {_redact_scalar(str(k), totals): walk(v, depth + 1) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, depth + 1) for v in node]
+        return _redact_scalar(node, totals)
+
+    return walk(value, 0), totals

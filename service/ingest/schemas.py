@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.ingest.redaction import MAX_JSON_DEPTH, json_depth
+
 Channel = Literal["chat", "call", "email", "other"]
 Speaker = Literal["customer", "agent", "bot", "system"]
 MAX_BATCH = 1000
@@ -28,6 +30,38 @@ def utc_timestamp(value: datetime | None) -> datetime | None:
     return value
 
 
+def well_formed(value: str) -> str:
+    """Valid Unicode: a JSON escape like \\ud800 yields an unpaired surrogate, which can be neither stored in
+    PostgreSQL nor encoded in an answer; accepted once, it would make every later listing of it fail."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains an unpaired UTF-16 surrogate (invalid Unicode)") from None
+    return value
+
+
+def _strings_well_formed(value: Any) -> None:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            well_formed(node)
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def identifier(value: str) -> str:
+    """An id that is not blank and holds no control characters (PostgreSQL cannot even store NUL in text)."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters")
+    return well_formed(value)
+
+
 class TurnIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -36,6 +70,7 @@ class TurnIn(BaseModel):
     at: datetime | None = Field(default=None, description="When the turn was said (ISO 8601).")
 
     _at_utc = field_validator("at")(utc_timestamp)
+    _text_well_formed = field_validator("text")(well_formed)
 
 
 class TranscriptIn(BaseModel):
@@ -51,7 +86,10 @@ class TranscriptIn(BaseModel):
     started_at: datetime | None = Field(default=None, description="ISO 8601; a time without zone is UTC.")
     duration_seconds: float | None = Field(default=None, ge=0, le=7 * 24 * 3600)
     turns: list[TurnIn] = Field(min_length=1, max_length=MAX_TURNS)
-    metadata: dict[str, Any] = Field(default_factory=dict, description="e.g. escalated, csat, tags.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description=f"e.g. escalated, csat, tags; at most {MAX_JSON_DEPTH} levels deep; personal data is redacted.",
+    )
 
     _started_at_utc = field_validator("started_at")(utc_timestamp)
 
@@ -64,9 +102,15 @@ class TranscriptIn(BaseModel):
 
     @field_validator("external_id", "customer_id")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
+    def _identifier(cls, value: str) -> str:
+        return identifier(value)
+
+    @field_validator("metadata")
+    @classmethod
+    def _shallow(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise ValueError(f"must not be nested deeper than {MAX_JSON_DEPTH} levels")
+        _strings_well_formed(value)
         return value
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from service.errors import Problem
 from service.ingest.models import Transcript, WebhookDelivery
-from service.ingest.redaction import redact_turns
+from service.ingest.redaction import redact_json, redact_turns
 from service.ingest.schemas import IngestResult, TranscriptIn
 from service.upsert import insert_for
 
@@ -28,6 +28,10 @@ def check_text_limits(transcripts: Sequence[TranscriptIn], *, max_turn_chars: in
 def _row(source: str, transcript: TranscriptIn) -> dict[str, Any]:
     turns = [turn.model_dump(mode="json", exclude_none=True) for turn in transcript.turns]
     redacted, counts = redact_turns(turns)
+    # Free-form metadata can carry personal data too (a contact email, a callback number): redacted alike.
+    metadata, metadata_counts = redact_json(transcript.metadata)
+    for kind, n in metadata_counts.items():
+        counts[kind] = counts.get(kind, 0) + n
     return {
         "source": source,
         "external_id": transcript.external_id,
@@ -36,7 +40,7 @@ def _row(source: str, transcript: TranscriptIn) -> dict[str, Any]:
         "started_at": transcript.started_at,
         "duration_seconds": transcript.duration_seconds,
         "turns": redacted,
-        "metadata": transcript.metadata,
+        "metadata": metadata,
         "redactions": counts,
     }
 

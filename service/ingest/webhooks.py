@@ -19,6 +19,14 @@ from service.ingest.vendors.base import PayloadError, SignatureError
 log = logging.getLogger("personas.webhooks")
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 _transcripts = TypeAdapter(list[TranscriptIn])
+#: Standard Webhooks ids are short; a longer one would not fit the delivery table's column.
+MAX_DELIVERY_ID = 200
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """`application/json` or a `+json` type, parameters (charset) ignored; a missing header is not JSON."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _validated(raw: list[dict]) -> list[TranscriptIn]:  # type: ignore[type-arg]
@@ -60,10 +68,16 @@ def receive_webhook(
     except SignatureError as exc:
         log.info("webhook signature rejected", extra={"source": source, "reason": str(exc)})
         raise Problem(401, f"Webhook signature rejected: {exc}") from None
+    if not is_json_media_type(request.headers.get("content-type")):
+        # Every adapter parses JSON only: a signed form post or multipart upload never reaches a parser.
+        # Checked after the signature, so an unauthenticated caller learns nothing but 401.
+        raise Problem(415, "Webhook bodies must be JSON: send Content-Type: application/json.")
     try:
         delivery = vendor.parse(headers, body)
     except PayloadError as exc:
         raise field_error(exc.field, str(exc)) from None
+    if delivery.delivery_id and len(delivery.delivery_id) > MAX_DELIVERY_ID:
+        raise field_error("delivery_id", f"is longer than {MAX_DELIVERY_ID} characters")
     transcripts = _validated(delivery.transcripts)
     service.check_text_limits(transcripts, max_turn_chars=settings.max_turn_chars)
     if delivery.delivery_id and not service.claim_delivery(

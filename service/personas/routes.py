@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 from service.deps import AdminKey, ReadKey, ReadSession, WriteSession
 from service.pagination import decode_cursor, encode_cursor
 from service.personas import service
+from service.personas.cache import EncodedCache, encode
 from service.personas.schemas import CustomerPage, CustomerRow, Persona, PersonaList, PersonaRename
 
 router = APIRouter(tags=["personas"])
 # Pollers must revalidate every time, and the 304 answer makes that almost free.
 CACHE_CONTROL = "private, no-cache"
 RunId = Annotated[str | None, Query(max_length=64, description="A succeeded run; default the latest.")]
-
-
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -34,9 +29,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-def cached_json(payload: object, if_none_match: str | None) -> Response:
-    body = json.dumps(jsonable_encoder(payload), separators=(",", ":")).encode()
-    etag = etag_of(body)
+def conditional_json(body: bytes, etag: str, if_none_match: str | None) -> Response:
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
@@ -49,6 +42,7 @@ def cached_json(payload: object, if_none_match: str | None) -> Response:
     responses={304: {"description": "Not modified: the ETag still holds."}},
 )
 def list_personas(
+    request: Request,
     session: ReadSession,
     _: ReadKey,
     run_id: RunId = None,
@@ -56,7 +50,13 @@ def list_personas(
 ) -> Response:
     """Personas of the latest succeeded run (or `run_id`); send `If-None-Match` to get 304 when unchanged."""
     run = service.resolve_run(session, run_id)
-    return cached_json(service.persona_list(session, run), if_none_match)
+    cache: EncodedCache = request.app.state.persona_cache
+    key = (run.id, *service.labels_version(session))
+    encoded = cache.get(key)
+    if encoded is None:
+        encoded = encode(service.persona_list(session, run))
+        cache.put(key, encoded)
+    return conditional_json(*encoded, if_none_match)
 
 
 @router.get("/v1/personas/{persona_id}", response_model=Persona)
@@ -78,6 +78,15 @@ def rename_persona(
 
 
 CSV_COLUMNS = list(CustomerRow.model_fields)
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection): account names and ids
+# come from clients, and this export is opened by sales in Excel. Such text cells get a leading apostrophe.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
 
 
 @router.get("/v1/customers", response_model=CustomerPage, responses={200: {"content": {"text/csv": {}}}})
@@ -101,7 +110,7 @@ def list_customers(
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: getattr(row, c) for c in CSV_COLUMNS})
+            writer.writerow({c: csv_cell(getattr(row, c)) for c in CSV_COLUMNS})
         headers = {"Content-Disposition": f'attachment; filename="customers-{run.id}.csv"'}
         return Response(out.getvalue(), media_type="text/csv", headers=headers)
     rows = service.list_customers(session, run=run, limit=limit + 1, after=decode_cursor(cursor), **filters)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.ingest.schemas import well_formed
 
 
 class Money(BaseModel):
@@ -89,6 +91,13 @@ class PersonaRename(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str = Field(min_length=1, max_length=120, description="The human name; it sticks across runs.")
+
+    @field_validator("label")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("must not contain control characters")
+        return well_formed(value)
 
 
 class CustomerRow(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.errors import Problem
@@ -49,8 +49,14 @@ def run_personas(session: Session, run: Run) -> list[dict[str, Any]]:
     return personas
 
 
+def labels_version(session: Session) -> tuple[int, str | None]:
+    """Changes whenever a persona is renamed: part of the cache key of encoded persona lists."""
+    count, latest = session.execute(select(func.count(), func.max(PersonaLabel.updated_at))).one()
+    return int(count), latest.isoformat() if latest else None
+
+
 def persona_list(session: Session, run: Run) -> dict[str, Any]:
-    totals = (run.report_data or {}).get("totals", {})
+    totals = (run.summary or {}).get("totals") or (run.report_data or {}).get("totals", {})
     return {
         "run_id": run.id,
         "generated_at": run.finished_at,

@@ -18,9 +18,9 @@ POLL_SECONDS = 2.0
 
 
 @lru_cache(maxsize=2)
-def shared_embedder(model: str | None) -> Embedder:
-    """One embedder per process and model: loading it costs seconds, embedding reuses it."""
-    return SentenceTransformerEmbedder(model)
+def shared_embedder(model: str | None, backend: str = "torch") -> Embedder:
+    """One embedder per process, model and backend: loading it costs seconds, embedding reuses it."""
+    return SentenceTransformerEmbedder(model, backend=backend)
 
 
 class Executor(Protocol):
@@ -78,7 +78,7 @@ class InlineExecutor:
             if run_id is None:
                 return
             try:
-                embedder = shared_embedder(self.settings.embedding_model)
+                embedder = shared_embedder(self.settings.embedding_model, self.settings.embedding_backend)
                 flow.execute_run(self.database, run_id, embedder=embedder, settings=self.settings)
             except Exception:  # the database may be down; the thread must survive to run the next one
                 log.exception("run could not be executed", extra={"run_id": run_id})

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pipelines.discover import discover
 from pipelines.economics import Account
@@ -27,6 +28,8 @@ from service.runs.models import CustomerAssignment, PersonaLabel, Run, RunPerson
 from service.runs.payloads import customer_rows, persona_payloads, report_data, share_by_month
 
 log = logging.getLogger("personas.runs")
+# How long a failed run keeps trying to record its failure while the database is unreachable.
+RECORD_PATIENCE_S = 300.0
 # How much of the progress bar each stage takes (embedding dominates a cold run).
 STAGE_SPAN = {
     "embedding": (0.02, 0.55),
@@ -120,9 +123,29 @@ def execute_run(database: Database, run_id: str, *, embedder: Embedder, settings
         return True
     except Exception as exc:  # the run must end as failed with a reason, whatever went wrong
         log.exception("run failed", extra={"run_id": run_id})
-        with database.transaction() as session:
-            service.fail_run(session, run_id, error=f"{type(exc).__name__}: {exc}")
+        record_failure(database, run_id, error=f"{type(exc).__name__}: {exc}")
         return False
+
+
+def record_failure(
+    database: Database, run_id: str, *, error: str, patience: float = RECORD_PATIENCE_S
+) -> None:
+    """Store a run's failure, retrying while the database is unreachable (what often made the run fail):
+    otherwise the run would stay `running`, looking alive, until the process restarts."""
+    deadline, delay = time.monotonic() + patience, 0.5
+    while True:
+        try:
+            with database.transaction() as session:
+                service.fail_run(session, run_id, error=error)
+            return
+        except DBAPIError as exc:
+            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("database unavailable; will retry recording the failure", extra={"run_id": run_id})
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: Settings) -> None:
@@ -199,6 +222,7 @@ def _store(
             "quality": result.quality,
             "quality_metric": result.quality_metric,
             "newly_embedded": newly_embedded,
+            "totals": data["totals"],
         }
         run.config, run.model_name, run.report_data = result.config.to_dict(), result.model_name, data
         run.snapshot_transcript_id = snapshot.up_to_id

@@ -22,7 +22,8 @@ class Run(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    report_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Deferred: it holds every customer's map point, and polling reads only the small columns.
+    report_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
     model_name: Mapped[str | None] = mapped_column(String(300), default=None)
     # Highest transcript id visible when the run started: the run uses exactly the transcripts up to it.
     snapshot_transcript_id: Mapped[int | None] = mapped_column(Integer, default=None)

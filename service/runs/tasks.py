@@ -35,7 +35,10 @@ def run_discovery(run_id: str) -> bool:
 
     current = get_settings()
     return flow.execute_run(
-        worker_database(), run_id, embedder=shared_embedder(current.embedding_model), settings=current
+        worker_database(),
+        run_id,
+        embedder=shared_embedder(current.embedding_model, current.embedding_backend),
+        settings=current,
     )
 
 

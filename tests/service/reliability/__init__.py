@@ -1,0 +1,1 @@
+"""Fault-injection and concurrency tests against a real server process."""
