@@ -26,6 +26,7 @@ NAMING_CONVENTION = {
 HIDE_PARAMETERS = True
 # Seconds a PostgreSQL connection attempt may take (libpq's connect_timeout; it counts 2 at least).
 CONNECT_TIMEOUT_S = 5
+SQLITE_POOL_SIZE = 40
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -58,8 +59,14 @@ def _normalise_url(url: str) -> str:
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    # A pool as large as the threadpool keeps connections (and their PRAGMAs) instead of reopening them
+    # for every request under concurrent load.
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=HIDE_PARAMETERS
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        hide_parameters=HIDE_PARAMETERS,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_POOL_SIZE,
     )
 
     @event.listens_for(engine, "connect")

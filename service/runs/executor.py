@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from pipelines.embed import Embedder, SentenceTransformerEmbedder
-from service.config import Settings
+from service.config import DEFAULT_EMBEDDING_BACKEND, Settings
 from service.db import Database
 from service.runs import flow, service
 
@@ -18,7 +18,7 @@ POLL_SECONDS = 2.0
 
 
 @lru_cache(maxsize=2)
-def shared_embedder(model: str | None, backend: str = "torch") -> Embedder:
+def shared_embedder(model: str | None, backend: str = DEFAULT_EMBEDDING_BACKEND) -> Embedder:
     """One embedder per process, model and backend: loading it costs seconds, embedding reuses it."""
     return SentenceTransformerEmbedder(model, backend=backend)
 
