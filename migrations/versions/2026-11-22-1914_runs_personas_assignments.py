@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "6efaffde71ce"
 down_revision: str | None = "b4b2964241e2"
 branch_labels: str | Sequence[str] | None = None
