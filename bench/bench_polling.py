@@ -33,7 +33,9 @@ def prepare(workdir: Path) -> str:
     with database.transaction() as session:
         run_id = create_run(session, params={"min_personas": 2, "max_personas": 4}).id
     settings = Settings(webhook_secrets={})
-    assert flow.execute_run(database, run_id, embedder=shared_embedder(None), settings=settings)
+    assert flow.execute_run(
+        database, run_id, embedder=shared_embedder(None, settings.embedding_backend), settings=settings
+    )
     return database.url
 
 

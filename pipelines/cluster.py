@@ -16,13 +16,17 @@ Confidence = the customer's posterior for its persona under that mixture; custom
 noise keep only noise_confidence_factor of it. Quality = silhouette of the final labels on cosine
 distance between the original customer vectors. Below min_customers_for_umap customers, UMAP and the
 re-estimation are skipped (seeds from the unit vectors directly), and the reason is recorded.
+Scale: above ClusterParams.sample_threshold customers, steps 1-3 run on a fixed-seed sample of sample_size
+customers; every other customer then takes one likelihood step of the refinement (its contacts' nearest
+contacts among the sample's, with the sample's refined labels), and the quality silhouette is taken on a
+fixed-seed sample of quality_sample customers. Customers outside the sample are never marked noise.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -104,6 +108,59 @@ def _contact_neighbours(contacts: np.ndarray, owner: np.ndarray, n_neighbors: in
     return out
 
 
+def sample_rows(n: int, params: ClusterParams, seed: int) -> np.ndarray | None:
+    """Sorted rows of the fixed-seed clustering sample, or None when all n customers are clustered."""
+    if n <= params.sample_threshold or params.sample_size >= n:
+        return None
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=params.sample_size, replace=False))
+
+
+def _nearest_labelled(
+    queries: np.ndarray, reference: np.ndarray, n_neighbors: int, block: int = 1024
+) -> np.ndarray:
+    """For each query row, its n nearest reference rows by cosine (exact, in blocks to bound memory)."""
+    out = np.empty((len(queries), n_neighbors), dtype=np.int64)
+    for start in range(0, len(queries), block):
+        sims = queries[start : start + block] @ reference.T
+        out[start : start + block] = np.argpartition(-sims, n_neighbors - 1, axis=1)[:, :n_neighbors]
+    return out
+
+
+def _assign_rest(
+    contacts: np.ndarray,
+    owner: np.ndarray,
+    in_sample: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    params: ClusterParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and posteriors of the customers outside the sample: the refinement's likelihood step, with
+    each of their contacts voting by its nearest contacts among the sample's (labelled) contacts.
+    labels holds the sample customers' labels (rows outside the sample are ignored)."""
+    sample_contact = in_sample[owner]
+    reference = contacts[sample_contact]
+    reference_labels = labels[owner[sample_contact]]
+    persona_contacts = np.bincount(reference_labels, minlength=k).astype(np.float64)
+    # The same width rule as the refinement: at most half the smallest persona's contacts.
+    width = int(max(1, min(params.contact_neighbors, int(persona_contacts.min()) // 2, len(reference))))
+    rest_contact = np.flatnonzero(~sample_contact)
+    neighbours = _nearest_labelled(contacts[rest_contact], reference, width)
+    votes = reference_labels[neighbours]
+    counts = np.stack([(votes == j).sum(axis=1) for j in range(k)], axis=1).astype(np.float64)
+    alpha = params.refine_smoothing
+    per_contact = np.log(counts + alpha) - np.log(persona_contacts + alpha * k)
+    rest = np.flatnonzero(~in_sample)
+    row = np.full(len(in_sample), -1, dtype=np.int64)
+    row[rest] = np.arange(len(rest))
+    loglik = np.zeros((len(rest), k))
+    np.add.at(loglik, row[owner[rest_contact]], per_contact)
+    prior = np.bincount(labels[in_sample], minlength=k) / int(in_sample.sum())
+    loglik += np.log(np.maximum(prior, 1e-12))
+    posterior = np.exp(loglik - loglik.max(axis=1, keepdims=True))
+    return loglik.argmax(axis=1), posterior / posterior.sum(axis=1, keepdims=True)
+
+
 def _log_likelihoods(
     labels: np.ndarray, owner: np.ndarray, neighbours: np.ndarray, k: int, alpha: float
 ) -> np.ndarray:
@@ -170,13 +227,21 @@ def _kmeans(space: np.ndarray, k: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(space).astype(np.int64)
 
 
-def _silhouette(space: np.ndarray, labels: np.ndarray, metric: str) -> float:
-    """Mean silhouette, NaN where it is undefined (one cluster, or every point its own cluster)."""
+def _silhouette(
+    space: np.ndarray, labels: np.ndarray, metric: str, max_rows: int | None = None, seed: int = 0
+) -> float:
+    """Mean silhouette, NaN where it is undefined (one cluster, or every point its own cluster); above
+    max_rows rows, on a fixed-seed sample of max_rows of them."""
     from sklearn.metrics import silhouette_score
 
     n_labels = len(np.unique(labels))
     if n_labels < 2 or n_labels >= len(labels):
         return math.nan
+    if max_rows is not None and len(labels) > max_rows:
+        rows = np.sort(np.random.default_rng(seed).choice(len(labels), size=max_rows, replace=False))
+        space, labels = space[rows], labels[rows]
+        if len(np.unique(labels)) < 2:
+            return math.nan
     return float(silhouette_score(space, labels, metric=metric))
 
 
@@ -241,6 +306,9 @@ def cluster_customers(
         contact_vectors, contact_owner = vectors, np.arange(n)
     contacts = l2_normalise(np.asarray(contact_vectors, dtype=np.float32))
     owner = np.asarray(contact_owner, dtype=np.int64)
+    sample = sample_rows(n, params, seed)
+    if sample is not None:
+        return _cluster_sampled(vectors, contacts, owner, sample, min_personas, max_personas, seed, params)
 
     reducer = UmapReducer(
         n_components=params.umap_n_components,
@@ -278,7 +346,7 @@ def cluster_customers(
     labels, posterior = _order_by_size(labels, posterior, chosen)
     confidence = posterior[np.arange(n), labels] * np.where(outside, params.noise_confidence_factor, 1.0)
     centroids = l2_normalise(np.stack([vectors[labels == j].mean(axis=0) for j in range(chosen)]))
-    quality = _silhouette(vectors, labels, "cosine")
+    quality = _silhouette(vectors, labels, "cosine", params.quality_sample, seed)
     return ClusterResult(
         labels=labels,
         confidences=np.clip(confidence, 0.0, 1.0),
@@ -292,4 +360,70 @@ def cluster_customers(
         density_clusters=int(len(np.unique(density[density >= 0]))),
         reduction=reducer.method,
         reason="; ".join(reasons) or None,
+    )
+
+
+def _cluster_sampled(
+    vectors: np.ndarray,
+    contacts: np.ndarray,
+    owner: np.ndarray,
+    sample: np.ndarray,
+    min_personas: int,
+    max_personas: int,
+    seed: int,
+    params: ClusterParams,
+) -> ClusterResult:
+    """Fit on the sample customers (and their contacts), then assign every other customer."""
+    n = len(vectors)
+    in_sample = np.zeros(n, dtype=bool)
+    in_sample[sample] = True
+    sample_row = np.full(n, -1, dtype=np.int64)
+    sample_row[sample] = np.arange(len(sample))
+    sample_contact = in_sample[owner]
+    fitted = cluster_customers(
+        vectors[sample],
+        min_personas=min_personas,
+        max_personas=max_personas,
+        seed=seed,
+        contact_vectors=contacts[sample_contact],
+        contact_owner=sample_row[owner[sample_contact]],
+        params=replace(params, sample_threshold=len(sample)),
+    )
+    k = fitted.k
+    labels = np.empty(n, dtype=np.int64)
+    confidence = np.empty(n)
+    labels[sample], confidence[sample] = fitted.labels, fitted.confidences
+    if k > 1:
+        rest_labels, rest_posterior = _assign_rest(contacts, owner, in_sample, labels, k, params)
+        labels[~in_sample] = rest_labels
+        confidence[~in_sample] = rest_posterior[np.arange(len(rest_labels)), rest_labels]
+    else:
+        labels[~in_sample], confidence[~in_sample] = 0, 1.0
+    # Renumber largest first over everyone (ties: smallest first member), as the unsampled path does.
+    keys = [(-int((labels == j).sum()), int(np.argmax(labels == j))) for j in range(k)]
+    order = sorted(range(k), key=lambda j: keys[j])
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    labels = rank[labels]
+    noise = np.zeros(n, dtype=bool)
+    noise[sample] = fitted.noise
+    centroids = l2_normalise(np.stack([vectors[labels == j].mean(axis=0) for j in range(k)]))
+    quality = _silhouette(vectors, labels, "cosine", params.quality_sample, seed) if k > 1 else math.nan
+    note = (
+        f"fitted on a sample of {len(sample)} of {n} customers (seed {seed}); the rest assigned by the "
+        "contact-likelihood step"
+    )
+    return ClusterResult(
+        labels=labels,
+        confidences=np.clip(confidence, 0.0, 1.0),
+        centroids=centroids,
+        k=k,
+        criterion=fitted.criterion,
+        scores=fitted.scores,
+        quality=None if math.isnan(quality) else quality,
+        quality_metric=fitted.quality_metric + f" on at most {params.quality_sample} customers",
+        noise=noise,
+        density_clusters=fitted.density_clusters,
+        reduction=fitted.reduction,
+        reason="; ".join(r for r in (fitted.reason, note) if r),
     )

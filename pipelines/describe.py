@@ -26,6 +26,8 @@ class PersonaTexts:
     texts: Sequence[str]
     vectors: np.ndarray  # (len(texts), dim), L2-normalised
     centroid: np.ndarray  # (dim,)
+    # The persona's transcript count when texts is a sample of them (None: texts are all of them).
+    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,19 +145,24 @@ def describe_personas(
         texts = [str(t) for t in persona.texts]
         vectors = np.asarray(persona.vectors, dtype=np.float32).reshape(len(texts), -1)
         typicality = (_unit(vectors) @ _unit(persona.centroid)).tolist() if texts else []
+        total = len(texts) if persona.total is None else persona.total
+        jobs = persona_jobs(texts, vectors, max_jobs=max_jobs, seed=seed)
+        if total != len(texts) and texts:
+            # Jobs were found on a sample: scale their transcript counts to the persona's total.
+            jobs = tuple(Job(j.label, j.keywords, round(j.share * total), j.share) for j in jobs)
         descriptions.append(
             PersonaDescription(
                 key=persona.key,
                 label=label,
                 keywords=keywords,
                 quotes=pick_quotes(texts, vectors, persona.centroid, n_quotes=n_quotes),
-                jobs=persona_jobs(texts, vectors, max_jobs=max_jobs, seed=seed),
+                jobs=jobs,
                 motivations=rank_phrases([motivation_clauses(t) for t in texts], typicality, top_n=n_phrases),
                 consequences=rank_phrases(
                     [consequence_phrases(t) for t in texts], typicality, top_n=n_phrases
                 ),
                 sentiment=sentiment(texts),
-                transcripts=len(texts),
+                transcripts=total,
             )
         )
     return descriptions

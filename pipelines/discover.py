@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from pipelines.cluster import ClusterResult, cluster_customers, customer_vectors
+from pipelines.cluster import ClusterResult, cluster_customers, customer_vectors, sample_rows
 from pipelines.describe import PersonaTexts, describe_personas
 from pipelines.economics import Account, Contact, CostRates, compute_economics
 from pipelines.embed import Embedder, SentenceTransformerEmbedder, customer_text
@@ -97,6 +97,14 @@ def _assignments(
     }
 
 
+def _describe_sample(rows: list[int], limit: int, seed: int) -> list[int]:
+    """At most limit of a persona's transcript rows (fixed-seed sample, original order kept)."""
+    if len(rows) <= limit:
+        return rows
+    chosen = np.sort(np.random.default_rng(seed).choice(len(rows), size=limit, replace=False))
+    return [rows[i] for i in chosen]
+
+
 def discover(
     transcripts: Sequence[TranscriptInput],
     accounts: Sequence[AccountInput],
@@ -142,7 +150,9 @@ def discover(
         params=config.clustering,
     )
     report("clustering", 0.8)
-    coords, map_method = map_coordinates(matrix, seed=config.seed)
+    coords, map_method = map_coordinates(
+        matrix, seed=config.seed, fit_rows=sample_rows(len(matrix), config.clustering, config.seed)
+    )
     timings["clustering"] = time.perf_counter() - clock
     report("clustering", 1.0)
 
@@ -165,10 +175,18 @@ def discover(
     rows_of: list[list[int]] = [[] for _ in keys]
     for row, index in enumerate(used):
         rows_of[assignments[transcripts[index].customer_id].persona_index].append(row)
+    totals = [len(rows) for rows in rows_of]
+    rows_of = [
+        _describe_sample(rows, config.describe_max_texts, config.seed + j) for j, rows in enumerate(rows_of)
+    ]
     descriptions = describe_personas(
         [
             PersonaTexts(
-                key, [texts[used[r]] for r in rows_of[j]], vectors[rows_of[j]], clusters.centroids[j]
+                key,
+                [texts[used[r]] for r in rows_of[j]],
+                vectors[rows_of[j]],
+                clusters.centroids[j],
+                total=totals[j],
             )
             for j, key in enumerate(keys)
         ],

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
+import platform
+import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 CUSTOMER_SPEAKER = "customer"
+# Inference backends of SentenceTransformerEmbedder: PyTorch, ONNX Runtime fp32, ONNX Runtime dynamic int8.
+BACKENDS = ("torch", "onnx", "onnx-int8")
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+ONNX_FILE = "model.onnx"
 
 
 @runtime_checkable
@@ -56,14 +65,29 @@ def l2_normalise(matrix: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 (or any sentence-transformers model), loaded lazily and offline, with chunking of long texts."""
+    """all-MiniLM-L6-v2 (or any sentence-transformers model), loaded lazily and offline, with chunking of long texts.
+
+    `backend` picks the inference engine: "torch" (sentence-transformers as is), "onnx" (ONNX Runtime, fp32) or
+    "onnx-int8" (ONNX Runtime, dynamic int8 quantization for this CPU). The ONNX files are exported once from
+    the local model into a cache folder (see `onnx_cache_dir`). Chunking and normalisation are shared.
+    """
 
     def __init__(
-        self, model_name_or_path: str | os.PathLike[str] | None = None, batch_size: int = 64
+        self,
+        model_name_or_path: str | os.PathLike[str] | None = None,
+        batch_size: int = 64,
+        backend: str = "torch",
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
         self._path = str(model_name_or_path) if model_name_or_path is not None else str(default_model_path())
-        # The name recorded in results and caches: the packaged default is reported by its public name.
-        self.model_name = "all-MiniLM-L6-v2" if model_name_or_path is None else self._path
+        self.backend = backend
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        # The name recorded in results and caches: the packaged default is reported by its public name, and a
+        # non-torch backend is part of it so cached vectors of different backends never mix.
+        base = DEFAULT_MODEL_NAME if model_name_or_path is None else self._path
+        self.model_name = base if backend == "torch" else f"{base}+{backend}"
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
@@ -76,9 +100,14 @@ class SentenceTransformerEmbedder:
                 # Offline on purpose: a missing local model must fail loudly, never trigger a hub download.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                from sentence_transformers import SentenceTransformer
+                if self.backend == "torch":
+                    from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(self._path, device="cpu")
+                    self._model = SentenceTransformer(self._path, device="cpu")
+                else:
+                    self._model = OnnxSentenceEncoder.load(
+                        self._path, quantized=self.backend == "onnx-int8", cache_dir=self._cache_dir
+                    )
             return self._model
 
     @property
@@ -141,3 +170,229 @@ class SentenceTransformerEmbedder:
         pooled = np.zeros((len(texts), vectors.shape[1]), dtype=np.float64)
         np.add.at(pooled, np.asarray(owners), vectors * np.asarray(weights)[:, None])
         return l2_normalise(pooled)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# ONNX Runtime backend: export once from the local model, cache on disk, run with onnxruntime.
+
+
+def cpu_quantization_target() -> str:
+    """Which int8 kernel family this CPU has: "avx512_vnni", "avx512", "avx2" or "arm64" (from /proc/cpuinfo)."""
+    machine = platform.machine().lower()
+    if machine in ("arm64", "aarch64"):
+        return "arm64"
+    flags: set[str] = set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if "avx512_vnni" in flags or "avx512vnni" in flags:
+        return "avx512_vnni"
+    if "avx512f" in flags:
+        return "avx512"
+    return "avx2"
+
+
+def _model_fingerprint(path: Path) -> str:
+    """Short sha256 over the model folder's files (names and contents): a changed model gets a new cache."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path)).encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def onnx_cache_dir(
+    model_path: str | os.PathLike[str], cache_root: str | os.PathLike[str] | None = None
+) -> Path:
+    """`<root>/<model-name>-<hash of model files>/`; root = `cache_root`, `$PERSONAS_MODEL_CACHE` or
+    `~/.cache/personas/onnx`."""
+    path = Path(model_path)
+    root = (
+        cache_root or os.environ.get("PERSONAS_MODEL_CACHE") or Path.home() / ".cache" / "personas" / "onnx"
+    )
+    name = DEFAULT_MODEL_NAME if path.resolve() == default_model_path().resolve() else path.name
+    return Path(root) / f"{name}-{_model_fingerprint(path)}"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock (flock) so two processes never export into the same cache at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: the atomic renames still keep files whole
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _atomic_target(final: Path) -> Path:
+    """A fresh temporary file next to `final`, to be `os.replace`d onto it once complete."""
+    handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _export_onnx(model_path: str, target: Path) -> None:
+    """Trace the transformer (token ids -> last hidden state) from the local model into an ONNX file."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(model_path, device="cpu", model_kwargs={"attn_implementation": "eager"})
+    encoder: Any = st[0].auto_model
+    encoder.eval()
+    names = [
+        n for n in ("input_ids", "attention_mask", "token_type_ids") if n in st.tokenizer.model_input_names
+    ]
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.encoder(**dict(zip(names, inputs, strict=True))).last_hidden_state
+
+    sample = st.tokenizer(
+        ["a short one", "and a somewhat longer sample sentence"], padding=True, return_tensors="pt"
+    )
+    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
+    with torch.no_grad():
+        torch.onnx.export(
+            LastHiddenState(),
+            tuple(sample[n] for n in names),
+            str(target),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def _quantize_onnx(source: Path, target: Path, cpu: str) -> None:
+    """Dynamic int8 quantization of the weights, as optimum's AutoQuantizationConfig does per CPU family.
+
+    x86 without VNNI (avx2, avx512) gets unsigned 8-bit weights (u8u8 kernels, no saturation of the u8s8
+    ones); avx512_vnni and arm64 get signed 8-bit weights. Per-channel scales keep the error small.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    signed = cpu in ("avx512_vnni", "arm64")
+    quantize_dynamic(
+        str(source),
+        str(target),
+        weight_type=QuantType.QInt8 if signed else QuantType.QUInt8,
+        per_channel=True,
+        reduce_range=False,
+        op_types_to_quantize=["MatMul"],
+    )
+
+
+def ensure_onnx_model(
+    model_path: str | os.PathLike[str], *, quantized: bool, cache_root: str | os.PathLike[str] | None = None
+) -> Path:
+    """Path of the cached ONNX file (fp32 or int8 for this CPU), exporting it first if it is not there yet.
+
+    Each file appears by an atomic rename, under an exclusive lock, so a concurrent process either waits or
+    finds the finished file; never a half-written one.
+    """
+    folder = onnx_cache_dir(model_path, cache_root)
+    fp32 = folder / ONNX_FILE
+    final = folder / f"model_qint8_{cpu_quantization_target()}.onnx" if quantized else fp32
+    if final.is_file():
+        return final
+    folder.mkdir(parents=True, exist_ok=True)
+    with _file_lock(folder.parent / f"{folder.name}.lock"):
+        if not fp32.is_file():
+            tmp = _atomic_target(fp32)
+            try:
+                _export_onnx(str(model_path), tmp)
+                os.replace(tmp, fp32)
+            finally:
+                tmp.unlink(missing_ok=True)
+        if quantized and not final.is_file():
+            tmp = _atomic_target(final)
+            try:
+                _quantize_onnx(fp32, tmp, cpu_quantization_target())
+                os.replace(tmp, final)
+            finally:
+                tmp.unlink(missing_ok=True)
+    return final
+
+
+class OnnxSentenceEncoder:
+    """The slice of SentenceTransformer that SentenceTransformerEmbedder uses (`tokenizer`, `max_seq_length`,
+    `encode`, `get_embedding_dimension`), on ONNX Runtime: tokenizer -> transformer -> mean pooling -> L2."""
+
+    def __init__(
+        self, session: Any, tokenizer: Any, max_seq_length: int, do_lower_case: bool = False
+    ) -> None:
+        self.session = session
+        self.tokenizer = tokenizer
+        self.max_seq_length = max_seq_length
+        self.do_lower_case = do_lower_case
+        self._inputs = [i.name for i in session.get_inputs()]
+        self._dimension: int | None = None
+
+    @classmethod
+    def load(
+        cls, model_path: str, *, quantized: bool, cache_dir: str | os.PathLike[str] | None = None
+    ) -> OnnxSentenceEncoder:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        path = Path(model_path)
+        pooling = path / "1_Pooling" / "config.json"
+        if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
+            raise ValueError(f"the ONNX backend supports mean pooling only; {pooling} asks for another")
+        onnx_file = ensure_onnx_model(path, quantized=quantized, cache_root=cache_dir)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        config_file = path / "sentence_bert_config.json"
+        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+        max_len = int(config.get("max_seq_length") or min(tokenizer.model_max_length, 512))
+        return cls(session, tokenizer, max_len, bool(config.get("do_lower_case", False)))
+
+    def get_embedding_dimension(self) -> int:
+        if self._dimension is None:
+            self._dimension = int(self.encode(["dimension probe"]).shape[1])
+        return self._dimension
+
+    def encode(self, sentences: Sequence[str], batch_size: int = 64, **_: Any) -> np.ndarray:
+        """Unit vectors, one row per sentence; batches are formed by length, as sentence-transformers does."""
+        texts = [str(s).strip() for s in sentences]
+        if self.do_lower_case:
+            texts = [t.lower() for t in texts]
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out: np.ndarray | None = None
+        for start in range(0, len(texts), batch_size):
+            index = order[start : start + batch_size]
+            batch = self.tokenizer(
+                [texts[i] for i in index],
+                padding=True,
+                truncation="longest_first",
+                max_length=self.max_seq_length,
+                return_tensors="np",
+            )
+            feed = {name: batch[name].astype(np.int64) for name in self._inputs}
+            hidden = self.session.run(None, feed)[0]
+            mask = batch["attention_mask"].astype(np.float32)[:, :, None]
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            if out is None:
+                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[index] = pooled
+        if out is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        return l2_normalise(out)

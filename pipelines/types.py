@@ -52,6 +52,14 @@ class ClusterParams:
     refine_smoothing: float = 1.0
     # Customers density calls noise keep this share of their posterior as confidence.
     noise_confidence_factor: float = 0.5
+    # Above this many customers, UMAP + HDBSCAN + refinement (and the map's UMAP) are fitted on a fixed-seed
+    # sample of sample_size customers; the others take the refinement's likelihood step over their contacts'
+    # nearest sample contacts. Bounds time and memory (measured by bench/bench_scale.py); smaller inputs are
+    # clustered whole, exactly as before.
+    sample_threshold: int = 5000
+    sample_size: int = 5000
+    # The quality silhouette (O(n^2)) is taken on at most this many customers (fixed seed).
+    quality_sample: int = 5000
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,8 @@ class DiscoveryConfig:
     cost_per_email: float = 4.00
     match_threshold: float = 0.8
     map_dimensions: int = 2
+    # describe reads at most this many transcripts per persona (fixed-seed sample; counts stay the totals).
+    describe_max_texts: int = 2000
 
     def __post_init__(self) -> None:
         """Reject persona ranges that can never be satisfied."""

@@ -186,7 +186,7 @@ def run(
         make_executor(database, settings).submit(run_id)
         execute = None
     elif wait:
-        embedder = shared_embedder(settings.embedding_model)
+        embedder = shared_embedder(settings.embedding_model, settings.embedding_backend)
         execute = lambda: flow.execute_run(database, run_id, embedder=embedder, settings=settings)  # noqa: E731
     else:
         console.print("a running `personas serve` picks it up; `personas run --wait` runs it here")

@@ -71,7 +71,7 @@ def run_demo(
     )
     with database.transaction() as session:
         run_id = create_run(session, params={"min_personas": 2, "max_personas": 4}).id
-    embedder = shared_embedder(settings.embedding_model)
+    embedder = shared_embedder(settings.embedding_model, settings.embedding_backend)
     run = follow_run(
         database,
         run_id,

@@ -1,0 +1,217 @@
+"""Benchmark of the embedding backends (torch, onnx, onnx-int8): throughput, agreement with torch, quality.
+
+Run: .venv/bin/python bench/bench_embedding.py [--n 3000] [--repeats 3] [--quality] [--out F.md]
+
+Throughput: the same N Banking77 texts through plain `SentenceTransformer.encode` (the yardstick) and through
+`SentenceTransformerEmbedder(backend=...).embed` for every backend, side by side in one process, after a
+warm-up, in rotating order, best of `--repeats`. Agreement: cosine of each backend's vectors to torch's.
+`--quality` (slow) adds planted_dev customer-level ARI via `pipelines.discover.discover(..., embedder=...)`
+and Banking77 topic V-measure via `pipelines.topics.find_topics`, per backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bench.bench_pipeline import load_accounts, load_transcripts  # noqa: E402
+from bench.bench_topics import load_banking77  # noqa: E402
+from pipelines.embed import BACKENDS, SentenceTransformerEmbedder, cpu_quantization_target  # noqa: E402
+
+DEFAULT_BANKING = ROOT.parent / "shared" / "data" / "banking77" / "train.csv"
+DEFAULT_PLANTED = ROOT.parent / "shared" / "data" / "planted_dev"
+SPEEDUP_BAR = 2.5
+QUALITY_TOLERANCE = 0.01
+
+
+def throughput(
+    embedders: dict[str, SentenceTransformerEmbedder],
+    texts: list[str],
+    repeats: int,
+    batch_size: int,
+    slice_size: int = 256,
+) -> tuple[dict[str, float], dict[str, float], dict[str, np.ndarray]]:
+    """Texts/s per contender (best of `repeats` rounds) and the median per-slice speed-up over torch encode.
+
+    Every round walks the texts in slices; each slice goes through every contender back to back, in an
+    order that rotates from slice to slice, so a noisy neighbour on a shared machine slows all alike.
+    """
+    torch_model = embedders["torch"].model
+    contenders = ["torch encode", *embedders]
+
+    def run(name: str, batch: list[str]) -> np.ndarray:
+        if name == "torch encode":
+            return np.asarray(
+                torch_model.encode(
+                    batch, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+                )
+            )
+        return embedders[name].embed(batch)
+
+    for name in contenders:  # warm-up: load models, export ONNX files, outside every timing
+        run(name, texts[: 2 * batch_size])
+    best = dict.fromkeys(contenders, 0.0)
+    ratios: dict[str, list[float]] = {name: [] for name in contenders}
+    vectors: dict[str, list[np.ndarray]] = {}
+    turn = 0
+    for round_ in range(repeats):
+        spent = dict.fromkeys(contenders, 0.0)
+        vectors = {name: [] for name in contenders}
+        for start in range(0, len(texts), slice_size):
+            batch = texts[start : start + slice_size]
+            shift, turn = turn % len(contenders), turn + 1
+            seconds = {}
+            for name in contenders[shift:] + contenders[:shift]:
+                clock = time.perf_counter()
+                vectors[name].append(run(name, batch))
+                seconds[name] = time.perf_counter() - clock
+            for name in contenders:
+                spent[name] += seconds[name]
+                ratios[name].append(seconds["torch encode"] / seconds[name])
+        for name in contenders:
+            best[name] = max(best[name], len(texts) / spent[name])
+        print(f"  round {round_ + 1}: " + ", ".join(f"{n} {len(texts) / spent[n]:.1f}/s" for n in contenders))
+    median = {name: float(np.median(r)) for name, r in ratios.items()}
+    return best, median, {name: np.concatenate(v) for name, v in vectors.items()}
+
+
+def planted_ari(embedder: SentenceTransformerEmbedder, data: Path, seed: int) -> tuple[float, int]:
+    """Customer-level ARI vs the planted personas, and the chosen k, with this embedder."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from pipelines.discover import discover
+    from pipelines.types import DiscoveryConfig
+
+    transcripts = load_transcripts(data / "transcripts.jsonl")
+    accounts = load_accounts(data / "accounts.csv")
+    truth = json.loads((data / "truth.json").read_text())
+    result = discover(transcripts, accounts, DiscoveryConfig(seed=seed), embedder=embedder)
+    ids = sorted(result.assignments)
+    ari = adjusted_rand_score([truth["persona_of"][c] for c in ids], [result.labels[c] for c in ids])
+    return float(ari), result.chosen_k
+
+
+def topic_v_measure(
+    embedder: SentenceTransformerEmbedder, texts: list[str], intents: list[str], seed: int
+) -> float:
+    """Banking77 V-measure of the transcript-level topics found on this embedder's vectors."""
+    from sklearn.metrics import v_measure_score
+
+    from pipelines.topics import find_topics
+
+    result = find_topics(embedder.embed(texts), texts, seed=seed)
+    return float(v_measure_score(intents, result.labels))
+
+
+def report(args: argparse.Namespace) -> str:
+    """Run the benchmark and return its markdown section."""
+    all_texts, all_intents = load_banking77(args.banking)
+    # A fixed, spread-out sample (every k-th row) so all intents appear, not only the first few.
+    step = max(1, len(all_texts) // args.n)
+    texts = all_texts[::step][: args.n]
+    backends = [b for b in BACKENDS if b in args.backends or b == "torch"]
+    embedders = {b: SentenceTransformerEmbedder(backend=b, batch_size=args.batch_size) for b in backends}
+    best, median, vectors = throughput(embedders, texts, args.repeats, args.batch_size, args.slice)
+    base = best["torch encode"]
+    lines = [
+        "## Embedding backends (throughput and quality)",
+        "",
+        f"{len(texts):,} Banking77 texts (every {step}th row of `{args.banking.name}`), batch size "
+        f"{args.batch_size}; best of {args.repeats} rounds after a warm-up, all in one process; each round "
+        f"runs slices of {args.slice} texts through every contender back to back in rotating order. "
+        f"int8 = ONNX Runtime dynamic quantization for this CPU (`{cpu_quantization_target()}`); the ONNX files "
+        "are exported once from the packaged model into the model cache.",
+        "",
+        f"| contender | texts/s | vs plain torch encode (bar {SPEEDUP_BAR}x) | median per-slice speed-up "
+        "| cosine to torch: min / mean |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    reference = vectors["torch encode"]
+    for name, rate in best.items():
+        cosine = (vectors[name] * reference).sum(axis=1)
+        mark = "" if name == "torch encode" else (" pass" if rate / base >= SPEEDUP_BAR else " below bar")
+        lines.append(
+            f"| {name} | {rate:.1f} | {rate / base:.2f}x{mark} | {median[name]:.2f}x "
+            f"| {cosine.min():.4f} / {cosine.mean():.4f} |"
+        )
+    if args.quality:
+        topic_step = max(1, len(all_texts) // args.topic_n)
+        topic_texts, intents = (
+            all_texts[::topic_step][: args.topic_n],
+            all_intents[::topic_step][: args.topic_n],
+        )
+        lines += [
+            "",
+            f"Quality (bar: within {QUALITY_TOLERANCE} of torch): planted_dev customer-level ARI (seed {args.seed}) "
+            f"and Banking77 topic V-measure on {len(topic_texts):,} texts (seed {args.seed}).",
+            "",
+            "| backend | planted_dev ARI (k) | Banking77 V-measure |",
+            "|---|---:|---:|",
+        ]
+        scores = {}
+        for name, embedder in embedders.items():
+            print(f"  quality {name} ...", flush=True)
+            ari, k = planted_ari(embedder, args.planted, args.seed)
+            v = topic_v_measure(embedder, topic_texts, intents, args.seed)
+            scores[name] = (ari, v)
+            lines.append(f"| {embedder.model_name} | {ari:.3f} ({k}) | {v:.3f} |")
+        ref_ari, ref_v = scores["torch"]
+        keeps = [
+            n
+            for n, (a, v) in scores.items()
+            if abs(a - ref_ari) <= QUALITY_TOLERANCE and abs(v - ref_v) <= QUALITY_TOLERANCE
+        ]
+        lines += ["", f"- backends within the quality bars: {', '.join(keeps)}"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, print the markdown section and optionally write it to --out."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--banking", type=Path, default=DEFAULT_BANKING, help="Banking77 train.csv")
+    parser.add_argument(
+        "--planted", type=Path, default=DEFAULT_PLANTED, help="planted_dev folder (--quality)"
+    )
+    parser.add_argument("--n", type=int, default=3000, help="texts for the throughput runs (default 3000)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds; the best one counts (default 3)")
+    parser.add_argument("--slice", type=int, default=256, help="texts per interleaved slice (default 256)")
+    parser.add_argument("--batch-size", type=int, default=64, help="encode batch size (default 64)")
+    parser.add_argument(
+        "--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS, help="torch always runs"
+    )
+    parser.add_argument("--quality", action="store_true", help="also planted_dev ARI and Banking77 V-measure")
+    parser.add_argument("--topic-n", type=int, default=10_000, help="Banking77 texts for --quality topics")
+    parser.add_argument("--seed", type=int, default=42, help="seed of discovery and topics (default 42)")
+    parser.add_argument("--out", type=Path, default=None, help="also write the markdown section here")
+    args = parser.parse_args(argv)
+    if not args.banking.is_file():
+        print(
+            f"Banking77 not found at {args.banking}: pass --banking or provide ../shared/data",
+            file=sys.stderr,
+        )
+        return 2
+    if args.quality and not (args.planted / "transcripts.jsonl").is_file():
+        print(f"planted_dev not found at {args.planted}", file=sys.stderr)
+        return 2
+    section = report(args)
+    print(section)
+    if args.out is not None:
+        args.out.write_text(section, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

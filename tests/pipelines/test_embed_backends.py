@@ -1,0 +1,118 @@
+"""ONNX Runtime backends of the embedder: offline export into the cache, agreement with torch, chunking, names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from pipelines.embed import (
+    BACKENDS,
+    Embedder,
+    SentenceTransformerEmbedder,
+    cpu_quantization_target,
+    default_model_path,
+    ensure_onnx_model,
+    onnx_cache_dir,
+)
+from service.config import EMBEDDING_BACKENDS, Settings
+
+SENTENCES = [
+    "my card is lost",
+    "what is the exchange rate for euros",
+    "I was charged twice for the same coffee",
+    "how do I top up by bank transfer",
+    "",
+]
+# Measured on Banking77 (bench/bench_embedding.py): onnx agrees to ~1.0000, int8 to >= 0.98 (mean 0.994).
+MIN_COSINE = {"onnx": 0.99, "onnx-int8": 0.95}
+
+
+@pytest.fixture(scope="module", params=["onnx", "onnx-int8"])
+def onnx_embedder(request: pytest.FixtureRequest) -> SentenceTransformerEmbedder:
+    """An ONNX embedder on the default model cache (PERSONAS_MODEL_CACHE or ~/.cache): the first run exports."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    model = SentenceTransformerEmbedder(backend=request.param)
+    model.embed(["load"])
+    return model
+
+
+def test_backends_are_the_settings_choices() -> None:
+    assert tuple(BACKENDS) == tuple(EMBEDDING_BACKENDS)
+
+
+def test_onnx_vectors_agree_with_torch(
+    onnx_embedder: SentenceTransformerEmbedder, embedder: SentenceTransformerEmbedder
+) -> None:
+    assert isinstance(onnx_embedder, Embedder)
+    vectors = onnx_embedder.embed(SENTENCES)
+    reference = embedder.embed(SENTENCES)
+    assert vectors.shape == reference.shape == (len(SENTENCES), 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosine = (vectors * reference).sum(axis=1)
+    assert cosine.min() >= MIN_COSINE[onnx_embedder.backend], cosine
+    assert onnx_embedder.embed([]).shape == (0, 384)
+    np.testing.assert_array_equal(onnx_embedder.embed(SENTENCES[:2]), onnx_embedder.embed(SENTENCES[:2]))
+
+
+def test_model_name_carries_the_backend(onnx_embedder: SentenceTransformerEmbedder) -> None:
+    assert onnx_embedder.model_name == f"all-MiniLM-L6-v2+{onnx_embedder.backend}"
+    assert SentenceTransformerEmbedder().model_name == "all-MiniLM-L6-v2"
+    custom = SentenceTransformerEmbedder(default_model_path(), backend="onnx-int8")
+    assert custom.model_name == f"{default_model_path()}+onnx-int8"
+
+
+def test_long_text_is_chunked_like_torch(
+    onnx_embedder: SentenceTransformerEmbedder, embedder: SentenceTransformerEmbedder
+) -> None:
+    head = "My card was declined at the supermarket and I do not know why. " * 25
+    tail = "Separately, I want to ask about the interest rate of my mortgage and overpaying it. " * 25
+    long_text = head + tail
+    assert onnx_embedder.chunks(long_text) == embedder.chunks(long_text)
+    assert len(onnx_embedder.chunks(long_text)) >= 3
+    vector = onnx_embedder.embed([long_text])[0]
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+    assert float(vector @ embedder.embed([long_text])[0]) >= MIN_COSINE[onnx_embedder.backend]
+    truncated = onnx_embedder.model.encode([long_text])[0]
+    mortgage = onnx_embedder.embed(["interest rate of my mortgage and overpaying it"])[0]
+    assert float(vector @ mortgage) > float(truncated @ mortgage)
+
+
+def test_cache_folder_is_named_by_model_and_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONAS_MODEL_CACHE", str(tmp_path))
+    folder = onnx_cache_dir(default_model_path())
+    assert folder.parent == tmp_path
+    name, digest = folder.name.rsplit("-", 1)
+    assert name == "all-MiniLM-L6-v2" and len(digest) == 16
+    assert cpu_quantization_target() in ("avx512_vnni", "avx512", "avx2", "arm64")
+
+
+@pytest.mark.slow
+def test_export_is_cached_once_and_atomic(tmp_path: Path) -> None:
+    """A fresh cache: the first call exports (fp32, then int8), later calls reuse the files untouched."""
+    quantized = ensure_onnx_model(default_model_path(), quantized=True, cache_root=tmp_path)
+    fp32 = quantized.parent / "model.onnx"
+    assert quantized.is_file() and fp32.is_file()
+    assert quantized.name == f"model_qint8_{cpu_quantization_target()}.onnx"
+    # Only the MatMul weights are int8 (the word-embedding table stays fp32): about 2/3 of the fp32 file.
+    assert quantized.stat().st_size < 0.8 * fp32.stat().st_size
+    stamps = (fp32.stat().st_mtime_ns, quantized.stat().st_mtime_ns)
+    assert ensure_onnx_model(default_model_path(), quantized=True, cache_root=tmp_path) == quantized
+    assert ensure_onnx_model(default_model_path(), quantized=False, cache_root=tmp_path) == fp32
+    assert (fp32.stat().st_mtime_ns, quantized.stat().st_mtime_ns) == stamps
+    assert not [p for p in quantized.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_unknown_backend_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="unknown embedding backend"):
+        SentenceTransformerEmbedder(backend="tensorrt")
+    monkeypatch.setenv("PERSONAS_EMBEDDING_BACKEND", "tensorrt")
+    with pytest.raises(ValidationError, match="PERSONAS_EMBEDDING_BACKEND"):
+        Settings(webhook_secrets={})
+    monkeypatch.setenv("PERSONAS_EMBEDDING_BACKEND", "ONNX-int8")
+    assert Settings(webhook_secrets={}).embedding_backend == "onnx-int8"
+    monkeypatch.setenv("PERSONAS_EMBEDDING_BACKEND", "torch")
+    assert Settings(webhook_secrets={}).embedding_backend == "torch"
