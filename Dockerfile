@@ -2,7 +2,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
-    PERSONAS_DATABASE_URL=sqlite:////data/personas.db
+    PERSONAS_DATABASE_URL=sqlite:////data/personas.db \
+    PERSONAS_MODEL_CACHE=/app/model-cache
 
 WORKDIR /app
 # CPU build of torch first, so sentence-transformers does not pull the CUDA one.
@@ -12,6 +13,9 @@ COPY service ./service
 COPY pipelines ./pipelines
 COPY migrations ./migrations
 RUN pip install .
+# Export the default ONNX embedding backend at build time, so the first run does not pay for it.
+RUN python -c "from pipelines.embed import default_model_path, ensure_onnx_model; \
+ensure_onnx_model(default_model_path(), quantized=False)"
 
 RUN useradd --create-home --uid 10001 personas && mkdir -p /data && chown personas /data
 USER personas
