@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pipelines.grades import Indices, grade, pick_core_growth
+from pipelines.types import AccountInput
 
 CHANNELS = ("chat", "call", "email", "other")
 AttributeValue = str | int | float | bool | None
@@ -24,14 +25,8 @@ class Contact:
     duration_seconds: float | None = None
 
 
-@dataclass(frozen=True)
-class Account:
-    """A finance/CRM account: revenue and firmographic attributes of one customer."""
-
-    customer_id: str
-    annual_revenue: float
-    name: str | None = None
-    attributes: Mapping[str, AttributeValue] = field(default_factory=dict)
+# One account type for the whole pipeline: economics reads the same records discover() is given.
+Account = AccountInput
 
 
 @dataclass(frozen=True)
