@@ -16,11 +16,11 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--window-size=1280,1000",
+    "--disable-dev-shm-usage",
 )
 
 
-def chromium_driver() -> Any:
+def chromium_driver(*, window_size: str = "1280,1000", profile_dir: str | None = None) -> Any:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     chromedriver = shutil.which("chromedriver")
     if not chromium or not chromedriver:
@@ -34,6 +34,9 @@ def chromium_driver() -> Any:
     options.binary_location = chromium
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
+    options.add_argument(f"--window-size={window_size}")
+    if profile_dir is not None:
+        options.add_argument(f"--user-data-dir={profile_dir}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # an explicit driver path keeps Selenium Manager (which would go online) out of it
     return webdriver.Chrome(options=options, service=Service(chromedriver))
