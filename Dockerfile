@@ -3,7 +3,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
     PERSONAS_DATABASE_URL=sqlite:////data/personas.db \
-    PERSONAS_MODEL_CACHE=/app/model-cache
+    PERSONAS_MODEL_CACHE=/app/model-cache \
+    NUMBA_CACHE_DIR=/app/numba-cache
 
 WORKDIR /app
 # CPU build of torch first, so sentence-transformers does not pull the CUDA one.
@@ -13,11 +14,14 @@ COPY service ./service
 COPY pipelines ./pipelines
 COPY migrations ./migrations
 RUN pip install .
-# Export the default ONNX embedding backend at build time, so the first run does not pay for it.
+# Export the ONNX model (fp32, and int8 for the build machine's CPU family) at build time, so the first run
+# does not pay for it. The int8 file is per CPU family: a host of another family quantizes its own copy from
+# the fp32 file on first use (seconds), so the cache stays writable by the app user.
 RUN python -c "from pipelines.embed import default_model_path, ensure_onnx_model; \
-ensure_onnx_model(default_model_path(), quantized=False)"
+ensure_onnx_model(default_model_path(), quantized=True)"
 
-RUN useradd --create-home --uid 10001 personas && mkdir -p /data && chown personas /data
+RUN useradd --create-home --uid 10001 personas && mkdir -p /data /app/numba-cache \
+    && chown -R personas /data /app/model-cache /app/numba-cache
 USER personas
 EXPOSE 8000
 HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"

@@ -11,7 +11,7 @@ import numpy as np
 from pipelines.cluster import ClusterResult, cluster_customers, customer_vectors, sample_rows
 from pipelines.describe import PersonaTexts, describe_personas
 from pipelines.economics import Account, Contact, CostRates, compute_economics
-from pipelines.embed import Embedder, SentenceTransformerEmbedder, customer_text
+from pipelines.embed import Embedder, SentenceTransformerEmbedder, customer_text, length_sorted_batches
 from pipelines.match import PreviousPersona, match_personas
 from pipelines.pond import persona_pond, pond_map
 from pipelines.reduce import map_coordinates
@@ -42,14 +42,13 @@ def persona_key(index: int) -> str:
 
 
 def _embed(texts: list[str], embedder: Embedder, progress: Progress) -> np.ndarray:
-    """Embed in batches, reporting the share done after each."""
-    # Batches of similar length waste less padding, as one big encode() call would sort them too.
-    order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
+    """Embed in batches of similar length, reporting the share done after each."""
+    order: list[int] = []
     parts = []
-    for start in range(0, len(texts), EMBED_BATCH):
-        batch = [texts[i] for i in order[start : start + EMBED_BATCH]]
-        parts.append(np.asarray(embedder.embed(batch), dtype=np.float32))
-        progress("embedding", min(1.0, (start + EMBED_BATCH) / len(texts)))
+    for batch in length_sorted_batches(texts, EMBED_BATCH):
+        parts.append(np.asarray(embedder.embed([texts[i] for i in batch]), dtype=np.float32))
+        order.extend(batch)
+        progress("embedding", len(order) / len(texts))
     vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
     vectors[order] = np.concatenate(parts, axis=0)
     return vectors

@@ -10,7 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
 EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")  # the same list as pipelines.embed.BACKENDS
-DEFAULT_EMBEDDING_BACKEND = "onnx"  # chosen by bench/bench_embedding.py: see BENCHMARKS.md "embedding"
+# The fastest backend within the quality bars (bench/bench_embedding.py; BENCHMARKS.md "Embedding backends").
+DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
 
 
 class Settings(BaseSettings):
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
         default=DEFAULT_EMBEDDING_BACKEND, description="embedding inference engine: torch, onnx or onnx-int8"
     )
     queue: str = "inline"
+    warm_up: bool = Field(
+        default=True, description="load the model and compile the clustering kernels when a worker starts"
+    )
     broker_url: str = "redis://127.0.0.1:6379/0"
     cost_per_minute_call: float = Field(default=1.10, ge=0)
     cost_per_minute_chat: float = Field(default=0.50, ge=0)

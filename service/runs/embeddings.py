@@ -8,7 +8,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipelines.embed import Embedder
+from pipelines.embed import Embedder, length_sorted_batches
 from service.db import Database
 from service.ingest.models import TranscriptEmbedding
 from service.upsert import insert_for
@@ -36,8 +36,9 @@ def embed_with_cache(
     with database.transaction(write=False) as session:
         known = cached_vectors(session, model=embedder.model_name, up_to_id=up_to)
     missing = [i for i, tid in enumerate(transcript_ids) if tid not in known]
-    for start in range(0, len(missing), EMBED_BATCH):
-        batch = missing[start : start + EMBED_BATCH]
+    done = 0
+    for positions in length_sorted_batches([texts[i] for i in missing], EMBED_BATCH):
+        batch = [missing[p] for p in positions]
         vectors = embedder.embed([texts[i] for i in batch])
         rows = [
             {
@@ -49,13 +50,15 @@ def embed_with_cache(
             for i, v in zip(batch, vectors, strict=True)
         ]
         with database.transaction() as session:
-            # Two workers may embed the same new transcript; the first write wins, the vectors are identical.
+            # Two workers may embed the same new transcript; the first write wins (the vectors agree to int8
+            # rounding: dynamic quantization scales depend a little on the rest of the batch).
             table = TranscriptEmbedding.__table__
             session.execute(insert_for(session, table).on_conflict_do_nothing(), rows)
         for i, vector in zip(batch, vectors, strict=True):
             known[transcript_ids[i]] = np.asarray(vector, dtype=np.float32)
+        done += len(batch)
         if progress:
-            progress(min(1.0, (start + len(batch)) / max(len(missing), 1)))
+            progress(done / len(missing))
     if not transcript_ids:
         return np.zeros((0, 0), dtype=np.float32), 0
     return np.stack([known[tid] for tid in transcript_ids]), len(missing)
