@@ -44,7 +44,15 @@ def run_discovery(run_id: str) -> bool:
 
 @worker_ready.connect
 def _recover(**_: object) -> None:
-    from service.runs import service
+    import threading
 
+    from service.runs import service
+    from service.runs.executor import warm_up_once
+
+    # In the background, and first: the worker takes tasks at once (a run arriving meanwhile compiles
+    # alongside), and warms up even when the database is not reachable yet.
+    threading.Thread(
+        target=warm_up_once, args=(get_settings(),), name="personas-warm-up", daemon=True
+    ).start()
     with worker_database().transaction() as session:
         service.recover_stale_runs(session, older_than=STALE_AFTER)

@@ -59,8 +59,14 @@ def db(database: Database) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    # No warm-up: each test app would otherwise start compiling in the background (tests/pipelines/test_warmup.py
+    # and tests/service/runs/test_warm_up.py cover it).
     return Settings(
-        database_url=database_url, max_body_bytes=2 * 1024 * 1024, max_turn_chars=5000, webhook_secrets={}
+        database_url=database_url,
+        max_body_bytes=2 * 1024 * 1024,
+        max_turn_chars=5000,
+        webhook_secrets={},
+        warm_up=False,
     )
 
 

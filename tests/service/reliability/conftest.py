@@ -83,6 +83,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env.update(
         PERSONAS_DATABASE_URL=database_url,
         PERSONAS_BOOTSTRAP_ADMIN_KEY=ADMIN_KEY,
+        # No start-up compile competing with the faults and load these tests apply; pass it back via extra.
+        PERSONAS_WARM_UP="false",
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         PYTHONUNBUFFERED="1",
