@@ -154,10 +154,13 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         assert run is not None
         params = dict(run.params)
     report = ProgressReporter(database, run_id)
+    clock = time.perf_counter()
     snapshot = load_snapshot(database, params)
+    timings = {"loading": time.perf_counter() - clock}
     if not snapshot.transcripts:
         raise ValueError("there are no transcripts in the requested window to analyse")
     report("embedding", 0.0, force=True)
+    clock = time.perf_counter()
     texts = [customer_text(t.turns) for t in snapshot.transcripts]
     vectors, newly_embedded = embed_with_cache(
         database,
@@ -166,6 +169,7 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         texts=texts,
         progress=lambda f: report("embedding", f),
     )
+    timings["embedding"] = time.perf_counter() - clock
     config = discovery_config(settings, params)
     result = discover(
         snapshot.transcripts,
@@ -177,12 +181,20 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         progress=lambda stage, f: report(stage, f),
     )
     report("storing", 0.0, force=True)
-    _store(database, run_id, snapshot, result, newly_embedded=newly_embedded)
+    timings.update({k: v for k, v in result.timings.items() if k not in ("embedding", "total")})
+    _store(database, run_id, snapshot, result, newly_embedded=newly_embedded, timings=timings)
 
 
 def _store(
-    database: Database, run_id: str, snapshot: Snapshot, result: DiscoveryResult, *, newly_embedded: int
+    database: Database,
+    run_id: str,
+    snapshot: Snapshot,
+    result: DiscoveryResult,
+    *,
+    newly_embedded: int,
+    timings: dict[str, float],
 ) -> None:
+    clock = time.perf_counter()
     accounts = {
         a.customer_id: Account(a.customer_id, a.annual_revenue, a.name, a.attributes)
         for a in snapshot.accounts
@@ -223,6 +235,11 @@ def _store(
             "quality_metric": result.quality_metric,
             "newly_embedded": newly_embedded,
             "totals": data["totals"],
+            # Storing is timed up to the commit that follows; the rest is measured where it happened.
+            "timings": {
+                **{k: round(v, 3) for k, v in timings.items()},
+                "storing": round(time.perf_counter() - clock, 3),
+            },
         }
         run.config, run.model_name, run.report_data = result.config.to_dict(), result.model_name, data
         run.snapshot_transcript_id = snapshot.up_to_id

@@ -42,6 +42,11 @@ class RunSummary(BaseModel):
     unmatched_customers: int = 0
     quality: float | None = None
     quality_metric: str | None = None
+    newly_embedded: int = Field(default=0, description="Transcripts embedded by this run (not in the cache).")
+    timings: dict[str, float] = Field(
+        default_factory=dict,
+        description="Seconds per stage: loading, embedding, clustering, describing, pricing, storing.",
+    )
 
 
 class RunRead(BaseModel):
