@@ -1,4 +1,4 @@
-"""The encoded `GET /v1/personas` answer per (run, labels version), so polling dashboards cost two tiny queries."""
+"""The encoded `GET /v1/personas` answer per (run, labels version), so a polling dashboard costs one small query."""
 
 from __future__ import annotations
 

@@ -49,12 +49,11 @@ def list_personas(
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Personas of the latest succeeded run (or `run_id`); send `If-None-Match` to get 304 when unchanged."""
-    run = service.resolve_run(session, run_id)
     cache: EncodedCache = request.app.state.persona_cache
-    key = (run.id, *service.labels_version(session))
+    key = service.persona_list_key(session, run_id)
     encoded = cache.get(key)
     if encoded is None:
-        encoded = encode(service.persona_list(session, run))
+        encoded = encode(service.persona_list(session, service.resolve_run(session, key[0])))
         cache.put(key, encoded)
     return conditional_json(*encoded, if_none_match)
 

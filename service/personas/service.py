@@ -49,10 +49,30 @@ def run_personas(session: Session, run: Run) -> list[dict[str, Any]]:
     return personas
 
 
-def labels_version(session: Session) -> tuple[int, str | None]:
-    """Changes whenever a persona is renamed: part of the cache key of encoded persona lists."""
-    count, latest = session.execute(select(func.count(), func.max(PersonaLabel.updated_at))).one()
-    return int(count), latest.isoformat() if latest else None
+def persona_list_key(session: Session, run_id: str | None) -> tuple[str, int, Any]:
+    """(run id, number of human labels, latest label change): everything that can change the answer of
+    `GET /v1/personas`, read in one statement so an unchanged poll costs a single round trip.
+    404/409 as `resolve_run` when the run is missing or has not succeeded."""
+    label_count = select(func.count()).select_from(PersonaLabel).scalar_subquery()
+    label_latest = select(func.max(PersonaLabel.updated_at)).scalar_subquery()
+    if run_id is None:
+        latest = (
+            select(Run.id)
+            .where(Run.status == "succeeded")
+            .order_by(Run.finished_at.desc(), Run.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        found, count, changed = session.execute(select(latest, label_count, label_latest)).one()
+        if found is None:
+            raise Problem(404, "No run has succeeded yet: ingest transcripts and POST /v1/runs.")
+        return str(found), int(count), changed
+    row = session.execute(select(Run.status, label_count, label_latest).where(Run.id == run_id)).first()
+    if row is None:
+        raise Problem(404, f"No run '{run_id}'.")
+    if row[0] != "succeeded":
+        raise Problem(409, f"Run '{run_id}' is {row[0]}; personas exist only for succeeded runs.")
+    return run_id, int(row[1]), row[2]
 
 
 def persona_list(session: Session, run: Run) -> dict[str, Any]:
