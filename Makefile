@@ -36,7 +36,10 @@ test: lint
 	env -u PERSONAS_TEST_DATABASE_URL $(BIN)/pytest
 	if [ -n "$$PERSONAS_TEST_DATABASE_URL" ]; then $(BIN)/pytest tests/service; fi
 
+# Load tools for the polling benchmark: locust from PyPI; wrk (saturation rows) from Debian where allowed.
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "no wrk: polling saturation rows skipped"
 	$(BIN)/python -m bench.run_all --out BENCHMARKS.md
 
 clean:

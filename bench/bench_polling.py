@@ -1,9 +1,10 @@
 """Dashboard polling cost: `GET /v1/personas` latency at 50 concurrent pollers, with and without If-None-Match.
 
-    python -m bench.bench_polling [--seconds 15] [--connections 50] [--out PATH]
+    python -m bench.bench_polling [--seconds 20] [--connections 50] [--out PATH]
 
 Builds a small synthetic company with a real succeeded run in a temporary SQLite file, serves it with
-`personas serve`, and loads it with wrk (Debian package `wrk`) on loopback for a bounded time.
+`personas serve`, and polls it with locust (constant pacing, like dashboards) on loopback for a bounded time;
+with wrk (Debian package `wrk`) installed, also saturates it to show the ceiling.
 """
 
 from __future__ import annotations
@@ -57,55 +58,51 @@ def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> di
     }
 
 
-def paced_pollers(
-    url: str, headers: dict[str, str], pollers: int, seconds: int, interval: float = 1.0
+def locust_pollers(
+    url: str, key: str, etag: str | None, pollers: int, seconds: int, interval: float = 1.0
 ) -> dict[str, float]:
-    """`pollers` clients, each sending one request per `interval` (like dashboards, only faster), latencies in ms."""
-    import asyncio
-    import time
+    """`pollers` locust users, spawned over one interval, each polling once per `interval` (constant pacing);
+    latency percentiles in ms from locust's stats (the requests of the spawn second included)."""
+    import csv
+    import os
+    import sys
 
-    latencies: list[float] = []
-    errors = 0
-
-    async def poller(client: httpx.AsyncClient, offset: float) -> None:
-        nonlocal errors
-        await asyncio.sleep(offset)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            response = await client.get(url, headers=headers)
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors += response.status_code >= 400
-            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
-
-    async def run() -> None:
-        limits = httpx.Limits(max_connections=pollers)
-        async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-            await asyncio.gather(*(poller(client, i * interval / pollers) for i in range(pollers)))
-
-    asyncio.run(run())
-    ordered = sorted(latencies)
-
-    def pct(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
+    with tempfile.TemporaryDirectory(prefix="bench-locust-") as tmp:
+        prefix = str(Path(tmp) / "poll")
+        environment = {
+            **os.environ,
+            "POLL_KEY": key,
+            "POLL_ETAG": etag or "",
+            "POLL_INTERVAL": str(interval),
+        }
+        command = [
+            sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
+            "--host", url, "-u", str(pollers), "-r", str(max(1, round(pollers / interval))),
+            "-t", f"{seconds}s", "--csv", prefix, "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
+        ]  # fmt: skip
+        subprocess.run(command, env=environment, check=True, capture_output=True, timeout=seconds + 60)
+        with open(prefix + "_stats.csv", newline="") as handle:
+            row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
     return {
-        "p50": pct(0.5),
-        "p90": pct(0.9),
-        "p99": pct(0.99),
-        "rps": len(ordered) / seconds,
-        "errors": errors,
+        "p50": float(row["50%"]),
+        "p90": float(row["90%"]),
+        "p99": float(row["99%"]),
+        "rps": float(row["Requests/s"]),
+        "errors": int(row["Failure Count"]),
+        "requests": int(row["Request Count"]),
     }
 
 
-def render(rows: list[tuple[str, dict[str, float]]], seconds: int, connections: int) -> str:
+def render(rows: list[tuple[str, dict[str, float]]], seconds: int, wrk_note: str) -> str:
     lines = [
         "## Dashboard polling (`GET /v1/personas`)",
         "",
-        f"Command: `python -m bench.bench_polling` (wrk, {connections} connections, {seconds} s each, loopback, "
-        "one uvicorn worker, SQLite, 80-customer synthetic run). Latencies in ms.",
+        f"Command: `python -m bench.bench_polling --seconds {seconds}` (one `personas serve` process, one uvicorn "
+        "worker, SQLite, 80-customer synthetic run, loopback). Pollers: locust users spawned over one interval, "
+        f"each with constant pacing, {seconds} s per row. Saturation: wrk, 50 connections, no pacing. "
+        f"Latencies in ms (locust rounds those under 100 ms to whole ms).{wrk_note}",
         "",
-        "| request | p50 | p90 | p99 | requests/s | non-2xx/3xx |",
+        "| load | p50 | p90 | p99 | requests/s | errors |",
         "|---|---|---|---|---|---|",
     ]
     for name, r in rows:
@@ -120,32 +117,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=50, help="pollers (locust) and connections (wrk)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        report = "## Dashboard polling\n\nSkipped: `wrk` is not installed (`apt-get install wrk`).\n"
-    else:
-        with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
-            url = prepare(Path(tmp))
-            with running_server(url, Path(tmp) / "server.log") as (base, key):
-                auth = {"Authorization": f"Bearer {key}"}
-                etag = httpx.get(base + "/v1/personas", headers=auth).headers["etag"]
-                target = base + "/v1/personas"
-                conditional = {**auth, "If-None-Match": etag}
-                rows = [
-                    (
-                        f"{args.connections} pollers x 1 req/s, If-None-Match (304)",
-                        paced_pollers(target, conditional, args.connections, args.seconds),
-                    ),
-                    (
-                        "saturating wrk, If-None-Match (304)",
-                        wrk(target, conditional, args.seconds, args.connections),
-                    ),
-                    ("saturating wrk, full body (200)", wrk(target, auth, args.seconds, args.connections)),
+    has_wrk = shutil.which("wrk") is not None
+    with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
+        url = prepare(Path(tmp))
+        with running_server(url, Path(tmp) / "server.log") as (base, key):
+            auth = {"Authorization": f"Bearer {key}"}
+            etag = httpx.get(base + "/v1/personas", headers=auth).headers["etag"]
+            target = base + "/v1/personas"
+            conditional = {**auth, "If-None-Match": etag}
+            n = args.connections
+            rows = [
+                (
+                    f"{n} pollers x 1 req/s, If-None-Match (304)",
+                    locust_pollers(base, key, etag, n, args.seconds),
+                ),
+                (
+                    f"{n} pollers x 4 req/s, If-None-Match (304)",
+                    locust_pollers(base, key, etag, n, args.seconds, interval=0.25),
+                ),
+                (f"{n} pollers x 1 req/s, full body (200)", locust_pollers(base, key, None, n, args.seconds)),
+            ]
+            if has_wrk:
+                rows += [
+                    (f"saturating wrk ({n} connections), 304", wrk(target, conditional, args.seconds, n)),
+                    (f"saturating wrk ({n} connections), 200", wrk(target, auth, args.seconds, n)),
                 ]
-        report = render(rows, args.seconds, args.connections)
+    note = "" if has_wrk else " wrk is not installed (`apt-get install wrk`): saturation rows skipped."
+    report = render(rows, args.seconds, note)
     print(report)
     if args.out:
         args.out.write_text(report)

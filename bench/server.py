@@ -25,11 +25,17 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(database_url: str, log_path: Path, **env: str) -> Iterator[tuple[str, str]]:
-    """Yield (base URL, admin key) of a fresh server process; migrations applied first."""
+    """Yield (base URL, admin key) of a fresh server process; migrations applied first. The worker does not
+    warm up (compile the clustering kernels) unless `PERSONAS_WARM_UP` is passed: these benchmarks measure
+    the API, and a warm-up would compete with them for the CPU."""
     key = "bench-admin-" + os.urandom(8).hex()
-    environment = dict(
-        os.environ, PERSONAS_DATABASE_URL=database_url, PERSONAS_BOOTSTRAP_ADMIN_KEY=key, **env
-    )
+    environment = {
+        **os.environ,
+        "PERSONAS_WARM_UP": "false",
+        "PERSONAS_DATABASE_URL": database_url,
+        "PERSONAS_BOOTSTRAP_ADMIN_KEY": key,
+        **env,
+    }
     personas = [sys.executable, "-m", "service.cli"]
     subprocess.run([*personas, "db", "upgrade"], env=environment, check=True, capture_output=True)
     port = free_port()
