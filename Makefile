@@ -36,10 +36,9 @@ test: lint
 	env -u PERSONAS_TEST_DATABASE_URL $(BIN)/pytest
 	if [ -n "$$PERSONAS_TEST_DATABASE_URL" ]; then $(BIN)/pytest tests/service; fi
 
-# Load tools for the polling benchmark: locust from PyPI; wrk (saturation rows) from Debian where allowed.
+# The polling benchmark's load tool is wrk, from Debian where allowed (without it: httpx pollers).
 bench: install
-	$(BIN)/pip install --quiet -e ".[dev,bench]"
-	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "no wrk: polling saturation rows skipped"
+	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "no wrk: polling falls back to httpx pollers"
 	$(BIN)/python -m bench.run_all --out BENCHMARKS.md
 
 clean:

@@ -3,13 +3,15 @@
     python -m bench.bench_polling [--seconds 20] [--connections 50] [--out PATH]
 
 Builds a small synthetic company with a real succeeded run in a temporary SQLite file, serves it with
-`personas serve`, and polls it with locust (constant pacing, like dashboards) on loopback for a bounded time;
-with wrk (Debian package `wrk`) installed, also saturates it to show the ceiling.
+`personas serve`, and loads it on loopback for a bounded time with wrk (Debian package `wrk`): paced pollers
+(bench/paced.lua: each connection waits a random 0-2x interval before every request) and saturation (no
+pacing). Without wrk, paced pollers are simulated with httpx instead and the saturation rows are skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -40,11 +42,18 @@ def prepare(workdir: Path) -> str:
     return database.url
 
 
-def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> dict[str, float]:
+def wrk(
+    url: str, headers: dict[str, str], seconds: int, connections: int, interval_ms: int | None = None
+) -> dict[str, float]:
+    """wrk's latency percentiles (ms), requests/s and non-2xx/3xx count; paced when interval_ms is given."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ)
+    if interval_ms is not None:
+        command += ["-s", str(Path(__file__).with_name("paced.lua"))]
+        env["POLL_INTERVAL_MS"] = str(interval_ms)
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True, env=env).stdout
     percentiles = {
         f"p{m.group(1)}": float(m.group(2)) * UNIT[m.group(3)]
         for m in re.finditer(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
@@ -58,49 +67,52 @@ def wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> di
     }
 
 
-def locust_pollers(
-    url: str, key: str, etag: str | None, pollers: int, seconds: int, interval: float = 1.0
+def httpx_pollers(
+    url: str, headers: dict[str, str], pollers: int, seconds: int, interval: float = 1.0
 ) -> dict[str, float]:
-    """`pollers` locust users, spawned over one interval, each polling once per `interval` (constant pacing);
-    latency percentiles in ms from locust's stats (the requests of the spawn second included)."""
-    import csv
-    import os
-    import sys
+    """Fallback without wrk: `pollers` asyncio clients, each one request per `interval`, starts spread evenly."""
+    import asyncio
+    import time
 
-    with tempfile.TemporaryDirectory(prefix="bench-locust-") as tmp:
-        prefix = str(Path(tmp) / "poll")
-        environment = {
-            **os.environ,
-            "POLL_KEY": key,
-            "POLL_ETAG": etag or "",
-            "POLL_INTERVAL": str(interval),
-        }
-        command = [
-            sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
-            "--host", url, "-u", str(pollers), "-r", str(max(1, round(pollers / interval))),
-            "-t", f"{seconds}s", "--csv", prefix, "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
-        ]  # fmt: skip
-        subprocess.run(command, env=environment, check=True, capture_output=True, timeout=seconds + 60)
-        with open(prefix + "_stats.csv", newline="") as handle:
-            row = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+    latencies: list[float] = []
+    errors = 0
+
+    async def poller(client: httpx.AsyncClient, offset: float) -> None:
+        nonlocal errors
+        await asyncio.sleep(offset)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            response = await client.get(url, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += response.status_code >= 400
+            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+    async def run() -> None:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=pollers), timeout=10) as client:
+            await asyncio.gather(*(poller(client, i * interval / pollers) for i in range(pollers)))
+
+    asyncio.run(run())
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     return {
-        "p50": float(row["50%"]),
-        "p90": float(row["90%"]),
-        "p99": float(row["99%"]),
-        "rps": float(row["Requests/s"]),
-        "errors": int(row["Failure Count"]),
-        "requests": int(row["Request Count"]),
+        "p50": pct(0.5),
+        "p90": pct(0.9),
+        "p99": pct(0.99),
+        "rps": len(ordered) / seconds,
+        "errors": errors,
     }
 
 
-def render(rows: list[tuple[str, dict[str, float]]], seconds: int, wrk_note: str) -> str:
+def render(rows: list[tuple[str, dict[str, float]]], seconds: int, tool: str) -> str:
     lines = [
         "## Dashboard polling (`GET /v1/personas`)",
         "",
         f"Command: `python -m bench.bench_polling --seconds {seconds}` (one `personas serve` process, one uvicorn "
-        "worker, SQLite, 80-customer synthetic run, loopback). Pollers: locust users spawned over one interval, "
-        f"each with constant pacing, {seconds} s per row. Saturation: wrk, 50 connections, no pacing. "
-        f"Latencies in ms (locust rounds those under 100 ms to whole ms).{wrk_note}",
+        f"worker, SQLite, 80-customer synthetic run, loopback, {seconds} s per row). {tool} Latencies in ms.",
         "",
         "| load | p50 | p90 | p99 | requests/s | errors |",
         "|---|---|---|---|---|---|",
@@ -118,10 +130,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=50, help="pollers (locust) and connections (wrk)")
+    parser.add_argument("--connections", type=int, default=50, help="pollers / connections")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    has_wrk = shutil.which("wrk") is not None
+    n, seconds = args.connections, args.seconds
     with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
         url = prepare(Path(tmp))
         with running_server(url, Path(tmp) / "server.log") as (base, key):
@@ -129,25 +141,34 @@ def main() -> None:
             etag = httpx.get(base + "/v1/personas", headers=auth).headers["etag"]
             target = base + "/v1/personas"
             conditional = {**auth, "If-None-Match": etag}
-            n = args.connections
-            rows = [
-                (
-                    f"{n} pollers x 1 req/s, If-None-Match (304)",
-                    locust_pollers(base, key, etag, n, args.seconds),
-                ),
-                (
-                    f"{n} pollers x 4 req/s, If-None-Match (304)",
-                    locust_pollers(base, key, etag, n, args.seconds, interval=0.25),
-                ),
-                (f"{n} pollers x 1 req/s, full body (200)", locust_pollers(base, key, None, n, args.seconds)),
-            ]
-            if has_wrk:
-                rows += [
-                    (f"saturating wrk ({n} connections), 304", wrk(target, conditional, args.seconds, n)),
-                    (f"saturating wrk ({n} connections), 200", wrk(target, auth, args.seconds, n)),
+            if shutil.which("wrk"):
+                tool = (
+                    "Load tool: wrk; paced rows use bench/paced.lua (each connection waits a random 0-2x "
+                    "interval before every request), saturation rows send back to back."
+                )
+                rows = [
+                    (
+                        f"{n} pollers, 1 req/s each, If-None-Match (304)",
+                        wrk(target, conditional, seconds, n, 1000),
+                    ),
+                    (
+                        f"{n} pollers, 4 req/s each, If-None-Match (304)",
+                        wrk(target, conditional, seconds, n, 250),
+                    ),
+                    (f"{n} pollers, 1 req/s each, full body (200)", wrk(target, auth, seconds, n, 1000)),
+                    (f"saturating: {n} connections back to back, 304", wrk(target, conditional, seconds, n)),
+                    (f"saturating: {n} connections back to back, 200", wrk(target, auth, seconds, n)),
                 ]
-    note = "" if has_wrk else " wrk is not installed (`apt-get install wrk`): saturation rows skipped."
-    report = render(rows, args.seconds, note)
+            else:
+                tool = "wrk is not installed (`apt-get install wrk`): httpx pollers, no saturation rows."
+                rows = [
+                    (
+                        f"{n} pollers, 1 req/s each, If-None-Match (304)",
+                        httpx_pollers(target, conditional, n, seconds),
+                    ),
+                    (f"{n} pollers, 1 req/s each, full body (200)", httpx_pollers(target, auth, n, seconds)),
+                ]
+    report = render(rows, seconds, tool)
     print(report)
     if args.out:
         args.out.write_text(report)

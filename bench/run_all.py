@@ -4,7 +4,7 @@
 
 Sections: pipeline (planted_dev ARI, grades, determinism, embedding vs clustering time, ratio to plain encode),
 topics (Banking77 V-measure), embedding (torch / onnx / onnx-int8 throughput and agreement), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL),
-polling (GET /v1/personas latency at 50 paced pollers with locust; saturation with wrk where installed), scale (100k transcripts / 20k customers:
+polling (GET /v1/personas latency at 50 paced pollers and at saturation, with wrk), scale (100k transcripts / 20k customers:
 time per stage, peak RSS and ARI with the sampled clustering; real embeddings, cached under /tmp).
 """
 
