@@ -89,6 +89,11 @@ def test_run_personas_rename_and_second_run(client: TestClient, keys: dict[str, 
     second_id = start_run(client, admin)
     second = wait_for_run(client, read, second_id)
     assert second["status"] == "succeeded"
+    # the API says what the run did and where its time went: nothing embedded, every stage timed
+    assert second["summary"]["newly_embedded"] == 0
+    stages = {"loading", "embedding", "clustering", "describing", "pricing", "storing"}
+    assert set(second["summary"]["timings"]) == stages
+    assert all(seconds >= 0 for seconds in second["summary"]["timings"].values())
     again = client.get("/v1/personas", headers={**auth(read), "If-None-Match": after_rename.headers["etag"]})
     assert again.status_code == 200 and again.json()["run_id"] == second_id
     assert {p["id"] for p in again.json()["personas"]} == {p["id"] for p in personas}
