@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipelines.embed import l2_normalise
-from pipelines.reduce import UmapReducer
+from pipelines.reduce import UmapReducer, nearest_by_cosine
 from pipelines.types import ClusterParams
 
 CRITERION = "silhouette (Euclidean, clustering space) of the refined labels; ties -> smaller k"
@@ -118,17 +118,6 @@ def sample_rows(n: int, params: ClusterParams, seed: int) -> np.ndarray | None:
     return np.sort(rng.choice(n, size=params.sample_size, replace=False))
 
 
-def _nearest_labelled(
-    queries: np.ndarray, reference: np.ndarray, n_neighbors: int, block: int = 1024
-) -> np.ndarray:
-    """For each query row, its n nearest reference rows by cosine (exact, in blocks to bound memory)."""
-    out = np.empty((len(queries), n_neighbors), dtype=np.int64)
-    for start in range(0, len(queries), block):
-        sims = queries[start : start + block] @ reference.T
-        out[start : start + block] = np.argpartition(-sims, n_neighbors - 1, axis=1)[:, :n_neighbors]
-    return out
-
-
 def _assign_rest(
     contacts: np.ndarray,
     owner: np.ndarray,
@@ -147,7 +136,7 @@ def _assign_rest(
     # The same width rule as the refinement: at most half the smallest persona's contacts.
     width = int(max(1, min(params.contact_neighbors, int(persona_contacts.min()) // 2, len(reference))))
     rest_contact = np.flatnonzero(~sample_contact)
-    neighbours = _nearest_labelled(contacts[rest_contact], reference, width)
+    neighbours, _ = nearest_by_cosine(contacts[rest_contact], reference, width)
     votes = reference_labels[neighbours]
     counts = np.stack([(votes == j).sum(axis=1) for j in range(k)], axis=1).astype(np.float64)
     alpha = params.refine_smoothing

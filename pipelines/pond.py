@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -37,8 +38,8 @@ class PondMap:
     out_of_pond: tuple[PondEntry, ...]
 
 
-def _as_number(value: AttributeValue) -> float | None:
-    """The value as a finite float, or None for text, booleans and blanks."""
+def finite_number(value: Any) -> float | None:
+    """The value as a finite float, or None for text, booleans, blanks, NaN and infinities."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -87,7 +88,7 @@ def attribute_values(accounts: Iterable[Account]) -> dict[str, dict[str, str]]:
         present = [
             (a.customer_id, a.attributes[name]) for a in accounts if not _blank(a.attributes.get(name))
         ]
-        numbers = [_as_number(v) for _, v in present]
+        numbers = [finite_number(v) for _, v in present]
         numeric = bool(present) and all(n is not None for n in numbers)
         if numeric and len(set(numbers)) > MAX_DISTINCT_FOR_CATEGORICAL:
             labels = _quartile_labeller([n for n in numbers if n is not None])

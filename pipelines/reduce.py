@@ -137,6 +137,21 @@ class UmapReducer:
         return out
 
 
+def nearest_by_cosine(
+    queries: np.ndarray, reference: np.ndarray, k: int, block: int = 1024
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each query row, its k most similar reference rows (in no particular order) and their dot products,
+    exact, in blocks of query rows to bound memory. Rows are used as given: pass unit vectors for cosine."""
+    indices = np.empty((len(queries), k), dtype=np.int64)
+    similarities = np.empty((len(queries), k), dtype=np.result_type(queries, reference))
+    for start in range(0, len(queries), block):
+        sims = queries[start : start + block] @ reference.T
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        indices[start : start + block] = top
+        similarities[start : start + block] = np.take_along_axis(sims, top, axis=1)
+    return indices, similarities
+
+
 def place_by_neighbours(
     queries: np.ndarray,
     reference: np.ndarray,
@@ -148,18 +163,14 @@ def place_by_neighbours(
 
     This is where UMAP's own transform starts each new point before it optimises; it needs no neighbour index
     (whose compilation costs a minute per process) and is exact, deterministic and fast in blocks."""
-    unit = reference / np.maximum(np.linalg.norm(reference, axis=1, keepdims=True), 1e-12)
+
+    def unit(rows: np.ndarray) -> np.ndarray:
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
     width = max(1, min(n_neighbors, len(reference)))
-    out = np.empty((len(queries), reference_coords.shape[1]))
-    for start in range(0, len(queries), block):
-        part = queries[start : start + block]
-        sims = (part / np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)) @ unit.T
-        nearest = np.argpartition(-sims, width - 1, axis=1)[:, :width]
-        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 1e-6)
-        out[start : start + block] = (weights[:, :, None] * reference_coords[nearest]).sum(
-            axis=1
-        ) / weights.sum(axis=1, keepdims=True)
-    return out
+    nearest, sims = nearest_by_cosine(unit(queries), unit(reference), width, block)
+    weights = np.maximum(sims, 1e-6)
+    return (weights[:, :, None] * reference_coords[nearest]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
 
 
 def pca_2d(vectors: np.ndarray) -> np.ndarray:

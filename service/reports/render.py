@@ -7,7 +7,6 @@ labels can be typed by people and quotes are customer text.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -20,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipelines.plots import GRADE_COLOURS, PERSONA_PALETTE
+from pipelines.pond import finite_number
 from service.reports.charts import ChartPersona, map_chart, plotly_js, quadrant_chart, share_chart
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -34,19 +34,9 @@ DASH = "\u2014"
 # ---------------------------------------------------------------- formatting (also the template's filters)
 
 
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def fmt_money(value: Any) -> str:
     """1234567.8 -> "1,234,568"; 12.345 -> "12.35"; None -> an em dash."""
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return DASH
     return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.2f}"
@@ -54,7 +44,7 @@ def fmt_money(value: Any) -> str:
 
 def fmt_money_short(value: Any) -> str:
     """Compact money for headline figures: 2280000 -> "2.28M", 38250 -> "38.3k"."""
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return DASH
     size = abs(number)
@@ -68,28 +58,28 @@ def fmt_money_short(value: Any) -> str:
 
 
 def fmt_int(value: Any) -> str:
-    number = _number(value)
+    number = finite_number(value)
     return DASH if number is None else f"{round(number):,}"
 
 
 def fmt_pct(value: Any, digits: int = 0) -> str:
     """A share 0..1 as a percentage."""
-    number = _number(value)
+    number = finite_number(value)
     return DASH if number is None else f"{100 * number:.{digits}f}%"
 
 
 def fmt_ratio(value: Any, digits: int = 2) -> str:
-    number = _number(value)
+    number = finite_number(value)
     return DASH if number is None else f"{number:.{digits}f}"
 
 
 def fmt_lift(value: Any) -> str:
-    number = _number(value)
+    number = finite_number(value)
     return DASH if number is None else f"\u00d7{number:.2f}"
 
 
 def fmt_signed(value: Any, digits: int = 2) -> str:
-    number = _number(value)
+    number = finite_number(value)
     return DASH if number is None else f"{number:+.{digits}f}"
 
 
@@ -124,14 +114,14 @@ def fmt_datetime(value: Any) -> str:
 
 
 def fmt_seconds(value: Any) -> str:
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return DASH
     return f"{number:.1f} s" if number < 90 else f"{number / 60:.1f} min"
 
 
 def sentiment_word(value: Any) -> str:
-    number = _number(value)
+    number = finite_number(value)
     if number is None:
         return "unknown"
     if number >= SENTIMENT_NEUTRAL:
@@ -162,7 +152,7 @@ def _persona_view(p: Mapping[str, Any], label: str, colour: str) -> dict[str, An
     cost = p.get("cost_to_serve") or {}
     pond = p.get("pond") or {}
     grade = str(p.get("grade") or "B")
-    jobs = sorted(p.get("jobs") or [], key=lambda j: -(_number(j.get("share")) or 0.0))
+    jobs = sorted(p.get("jobs") or [], key=lambda j: -(finite_number(j.get("share")) or 0.0))
     return {
         "id": str(p["id"]),
         "anchor": "persona-" + re.sub(r"[^A-Za-z0-9_-]", "-", str(p["id"])),
@@ -184,8 +174,8 @@ def _persona_view(p: Mapping[str, Any], label: str, colour: str) -> dict[str, An
         "margin_per_customer": p.get("margin_per_customer"),
         "contacts_per_customer": p.get("contacts_per_customer"),
         "avg_handle_minutes": p.get("avg_handle_minutes"),
-        "r": _number(p.get("revenue_index")),
-        "c": _number(p.get("cost_index")),
+        "r": finite_number(p.get("revenue_index")),
+        "c": finite_number(p.get("cost_index")),
         "sentiment": p.get("sentiment"),
         "sentiment_word": sentiment_word(p.get("sentiment")),
         "keywords": [str(k) for k in p.get("keywords") or []],
@@ -195,7 +185,7 @@ def _persona_view(p: Mapping[str, Any], label: str, colour: str) -> dict[str, An
                 "label": str(j.get("label", "")),
                 "keywords": [str(k) for k in j.get("keywords") or []],
                 "transcripts": j.get("transcripts"),
-                "share": _number(j.get("share")) or 0.0,
+                "share": finite_number(j.get("share")) or 0.0,
             }
             for j in jobs
         ],
@@ -221,16 +211,16 @@ def _summary(personas: Mapping[str, Any], run: Mapping[str, Any], data: Mapping[
     totals = personas.get("totals") or {}
     run_summary = run.get("summary") or {}
     params = run.get("params") or {}
-    customers = _number(totals.get("customers")) or 0.0
-    matched = _number(totals.get("matched_customers"))
-    revenue = _number(totals.get("revenue"))
-    cost = _number(totals.get("cost_to_serve"))
+    customers = finite_number(totals.get("customers")) or 0.0
+    matched = finite_number(totals.get("matched_customers"))
+    revenue = finite_number(totals.get("revenue"))
+    cost = finite_number(totals.get("cost_to_serve"))
     window = list(data.get("data_window") or [None, None]) + [None, None]
     unmatched_ids = [str(c) for c in data.get("unmatched_customer_ids") or []]
     unmatched = run_summary.get("unmatched_customers")
     if unmatched is None:
         unmatched = len(unmatched_ids) if unmatched_ids or matched is None else customers - matched
-    timings = {str(k): v for k, v in (data.get("timings") or {}).items() if _number(v) is not None}
+    timings = {str(k): v for k, v in (data.get("timings") or {}).items() if finite_number(v) is not None}
     return {
         "customers": totals.get("customers"),
         "matched_customers": matched,
@@ -331,7 +321,7 @@ def render_report(
     share_ids = [pid for pid in label_of if pid in raw_shares] + [
         pid for pid in raw_shares if pid not in label_of
     ]
-    shares = {label_of.get(pid, pid): [_number(v) or 0.0 for v in raw_shares[pid]] for pid in share_ids}
+    shares = {label_of.get(pid, pid): [finite_number(v) or 0.0 for v in raw_shares[pid]] for pid in share_ids}
 
     accounts = _accounts(top_accounts, label_of)
     context = {
