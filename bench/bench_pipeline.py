@@ -23,7 +23,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from pipelines.cluster import customer_vectors  # noqa: E402
 from pipelines.discover import discover  # noqa: E402
-from pipelines.embed import SentenceTransformerEmbedder, customer_text  # noqa: E402
+from pipelines.embed import SentenceTransformerEmbedder  # noqa: E402
+from pipelines.text import customer_text  # noqa: E402
 from pipelines.types import AccountInput, ClusterParams, DiscoveryConfig, TranscriptInput  # noqa: E402
 from pipelines.warmup import warm_up  # noqa: E402
 from service.config import DEFAULT_EMBEDDING_BACKEND  # noqa: E402

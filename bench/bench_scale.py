@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from pipelines.discover import discover  # noqa: E402
-from pipelines.embed import BACKENDS, customer_text, l2_normalise  # noqa: E402
+from pipelines.embed import BACKENDS, l2_normalise  # noqa: E402
 from pipelines.synthetic import PERSONA_SPECS, build_customers, iter_transcripts  # noqa: E402
+from pipelines.text import customer_text  # noqa: E402
 from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput  # noqa: E402
 from service.config import DEFAULT_EMBEDDING_BACKEND  # noqa: E402
 

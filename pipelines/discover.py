@@ -11,10 +11,11 @@ import numpy as np
 from pipelines.cluster import ClusterResult, cluster_customers, customer_vectors, sample_rows
 from pipelines.describe import PersonaTexts, describe_personas
 from pipelines.economics import Account, Contact, CostRates, compute_economics
-from pipelines.embed import Embedder, SentenceTransformerEmbedder, customer_text, length_sorted_batches
+from pipelines.embed import Embedder, SentenceTransformerEmbedder, embed_in_batches
 from pipelines.match import PreviousPersona, match_personas
 from pipelines.pond import persona_pond, pond_map
 from pipelines.reduce import map_coordinates
+from pipelines.text import customer_text
 from pipelines.types import (
     AccountInput,
     CustomerAssignment,
@@ -25,7 +26,6 @@ from pipelines.types import (
 )
 
 Progress = Callable[[str, float], None]
-EMBED_BATCH = 256  # texts per embed() call: small enough for steady progress reports
 
 
 class DiscoveryInputError(ValueError):
@@ -43,14 +43,14 @@ def persona_key(index: int) -> str:
 
 def _embed(texts: list[str], embedder: Embedder, progress: Progress) -> np.ndarray:
     """Embed in batches of similar length, reporting the share done after each."""
-    order: list[int] = []
-    parts = []
-    for batch in length_sorted_batches(texts, EMBED_BATCH):
-        parts.append(np.asarray(embedder.embed([texts[i] for i in batch]), dtype=np.float32))
-        order.extend(batch)
-        progress("embedding", len(order) / len(texts))
-    vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
-    vectors[order] = np.concatenate(parts, axis=0)
+    vectors = np.zeros((len(texts), 0), dtype=np.float32)
+    done = 0
+    for batch, batch_vectors in embed_in_batches(texts, embedder):
+        if vectors.shape[1] == 0:
+            vectors = np.empty((len(texts), batch_vectors.shape[1]), dtype=np.float32)
+        vectors[batch] = batch_vectors
+        done += len(batch)
+        progress("embedding", done / len(texts))
     return vectors
 
 

@@ -9,13 +9,12 @@ import os
 import platform
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-CUSTOMER_SPEAKER = "customer"
 # Inference backends of SentenceTransformerEmbedder: PyTorch, ONNX Runtime fp32, ONNX Runtime dynamic int8.
 BACKENDS = ("torch", "onnx", "onnx-int8")
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
@@ -32,18 +31,6 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return one L2-normalised float32 row per text."""
         ...
-
-
-def customer_text(turns: Iterable[Mapping[str, Any]]) -> str:
-    """Join the customer's turns only: agent, bot and system lines are scripts and carry no signal."""
-    parts = []
-    for turn in turns:
-        if turn.get("speaker") != CUSTOMER_SPEAKER:
-            continue
-        text = str(turn.get("text") or "").strip()
-        if text:
-            parts.append(text)
-    return "\n".join(parts)
 
 
 def default_model_path() -> Path:
@@ -64,6 +51,18 @@ def length_sorted_batches(texts: Sequence[str], size: int) -> Iterator[list[int]
     order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
     for start in range(0, len(order), size):
         yield order[start : start + size]
+
+
+EMBED_BATCH = 256  # texts per embed() call: small enough for steady progress and bounded memory
+
+
+def embed_in_batches(
+    texts: Sequence[str], embedder: Embedder, batch_size: int = EMBED_BATCH
+) -> Iterator[tuple[list[int], np.ndarray]]:
+    """Embed texts in length-sorted batches; yields (indices into texts, their vectors) batch by batch, so a
+    caller can report progress or store each batch as it comes."""
+    for batch in length_sorted_batches(texts, batch_size):
+        yield batch, np.asarray(embedder.embed([texts[i] for i in batch]), dtype=np.float32)
 
 
 def l2_normalise(matrix: np.ndarray) -> np.ndarray:

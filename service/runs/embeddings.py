@@ -8,12 +8,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipelines.embed import Embedder, length_sorted_batches
+from pipelines.embed import Embedder, embed_in_batches
 from service.db import Database
 from service.ingest.models import TranscriptEmbedding
 from service.upsert import insert_for
-
-EMBED_BATCH = 256
 
 
 def cached_vectors(session: Session, *, model: str, up_to_id: int) -> dict[int, np.ndarray]:
@@ -37,9 +35,8 @@ def embed_with_cache(
         known = cached_vectors(session, model=embedder.model_name, up_to_id=up_to)
     missing = [i for i, tid in enumerate(transcript_ids) if tid not in known]
     done = 0
-    for positions in length_sorted_batches([texts[i] for i in missing], EMBED_BATCH):
+    for positions, vectors in embed_in_batches([texts[i] for i in missing], embedder):
         batch = [missing[p] for p in positions]
-        vectors = embedder.embed([texts[i] for i in batch])
         rows = [
             {
                 "transcript_id": transcript_ids[i],

@@ -15,8 +15,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pipelines.discover import discover
 from pipelines.economics import Account
-from pipelines.embed import Embedder, customer_text
+from pipelines.embed import Embedder
 from pipelines.match import PreviousPersona
+from pipelines.text import customer_text
 from pipelines.types import AccountInput, DiscoveryConfig, DiscoveryResult, TranscriptInput
 from service.accounts.models import Account as AccountRow
 from service.config import Settings

@@ -7,7 +7,8 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from pipelines.cluster import ClusteringInputError, cluster_customers, customer_vectors, refine
-from pipelines.embed import SentenceTransformerEmbedder, customer_text
+from pipelines.embed import SentenceTransformerEmbedder
+from pipelines.text import customer_text
 from tests.pipelines.conftest import theme_transcripts
 
 

@@ -9,8 +9,9 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from pipelines.discover import DiscoveryInputError, discover
-from pipelines.embed import SentenceTransformerEmbedder, customer_text
+from pipelines.embed import SentenceTransformerEmbedder
 from pipelines.match import PreviousPersona
+from pipelines.text import customer_text
 from pipelines.types import DiscoveryConfig, TranscriptInput
 from tests.pipelines.conftest import PlantedData, theme_accounts, theme_transcripts
 

@@ -7,25 +7,9 @@ import numpy as np
 from pipelines.embed import (
     Embedder,
     SentenceTransformerEmbedder,
-    customer_text,
     default_model_path,
     l2_normalise,
 )
-
-
-def test_customer_text_keeps_only_customer_turns() -> None:
-    turns = [
-        {"speaker": "agent", "text": "Welcome to the bank"},
-        {"speaker": "customer", "text": "My card was declined"},
-        {"speaker": "bot", "text": "Please hold"},
-        {"speaker": "system", "text": "transfer"},
-        {"speaker": "customer", "text": "  at the supermarket  "},
-        {"speaker": "customer", "text": ""},
-        {"speaker": "customer"},
-    ]
-    assert customer_text(turns) == "My card was declined\nat the supermarket"
-    assert customer_text([{"speaker": "agent", "text": "hi"}]) == ""
-    assert customer_text([]) == ""
 
 
 def test_l2_normalise_is_zero_safe() -> None:
