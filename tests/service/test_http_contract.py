@@ -57,9 +57,9 @@ def _compare(name: str, answer: Any) -> None:
     if RECORD:
         path.parent.mkdir(parents=True, exist_ok=True)
         text = answer if isinstance(answer, str) else json.dumps(answer, indent=1, sort_keys=True) + "\n"
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text.encode("utf-8"))
         return
-    recorded = path.read_text(encoding="utf-8")
+    recorded = path.read_bytes().decode("utf-8")  # bytes: CSV lines end in \r\n
     if isinstance(answer, str):
         assert answer == recorded, f"{name} differs from the recorded answer"
     else:
