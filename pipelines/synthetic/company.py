@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
-from pipelines.synthetic import slots
+import pipelines.synthetic.slots as slots
 from pipelines.synthetic.conversation import compose_conversation
 from pipelines.synthetic.personas import PERSONA_SPECS, REGIONS, PersonaSpec, size_band
 from pipelines.synthetic.phrases import PERSONA_PHRASES

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from pipelines.synthetic import dialogue, slots
+import pipelines.synthetic.dialogue as dialogue
+import pipelines.synthetic.slots as slots
 from pipelines.synthetic.personas import PersonaPhrases, PersonaSpec
 from pipelines.synthetic.phrases import GENERIC_INTENTS
 from pipelines.synthetic.slots import pick
