@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
-from pipelines.cluster import ClusterResult, cluster_customers, customer_vectors, sample_rows
-from pipelines.describe import PersonaTexts, describe_personas
-from pipelines.economics import Account, Contact, CostRates, compute_economics
+from pipelines.contact_cost import Contact
+from pipelines.describe import PersonaDescription, PersonaTexts, describe_personas
+from pipelines.economics import EconomicsResult, compute_economics
 from pipelines.embed import Embedder, SentenceTransformerEmbedder, embed_in_batches
-from pipelines.match import PreviousPersona, match_personas
+from pipelines.grouping import Grouping, group_customers
+from pipelines.match import MatchResult, PreviousPersona, match_personas
 from pipelines.pond import persona_pond, pond_map
-from pipelines.reduce import map_coordinates
+from pipelines.results import DiscoveryResult, PersonaResult
 from pipelines.text import customer_text
-from pipelines.types import (
-    AccountInput,
-    CustomerAssignment,
-    DiscoveryConfig,
-    DiscoveryResult,
-    PersonaResult,
-    TranscriptInput,
-)
+from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput
 
 Progress = Callable[[str, float], None]
+T = TypeVar("T")
 
 
 class DiscoveryInputError(ValueError):
@@ -36,9 +32,14 @@ def _no_progress(stage: str, fraction: float) -> None:
     """Default progress sink: ignore."""
 
 
-def persona_key(index: int) -> str:
-    """Run-local persona key, 1-based so reports read "P1" for the largest persona."""
-    return f"P{index + 1}"
+@dataclass(frozen=True)
+class _Said:
+    """The customer text of every transcript, the rows that have any, and those rows' vectors."""
+
+    texts: list[str]
+    used: list[int]
+    vectors: np.ndarray
+    model_name: str
 
 
 def _embed(texts: list[str], embedder: Embedder, progress: Progress) -> np.ndarray:
@@ -54,15 +55,18 @@ def _embed(texts: list[str], embedder: Embedder, progress: Progress) -> np.ndarr
     return vectors
 
 
-def _transcript_vectors(
+def _what_was_said(
     transcripts: Sequence[TranscriptInput],
-    texts: list[str],
-    used: list[int],
     embedder: Embedder | None,
     vectors: np.ndarray | None,
     progress: Progress,
-) -> tuple[np.ndarray, str]:
-    """Vectors of the used transcripts: the precomputed rows when given, else embedded now."""
+) -> _Said:
+    """The customer's own words per transcript and their vectors: the precomputed rows when given, else
+    embedded now. Transcripts without customer text carry no signal and are left out."""
+    texts = [customer_text(t.turns) for t in transcripts]
+    used = [i for i, text in enumerate(texts) if text.strip()]
+    if not used:
+        raise DiscoveryInputError("no transcript has a customer turn with text: nothing to cluster")
     if vectors is not None:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(transcripts):
@@ -72,28 +76,9 @@ def _transcript_vectors(
             )
         progress("embedding", 1.0)
         name = embedder.model_name if embedder is not None else "precomputed"
-        return vectors[used], name
+        return _Said(texts, used, vectors[used], name)
     embedder = embedder or SentenceTransformerEmbedder()
-    return _embed([texts[i] for i in used], embedder, progress), embedder.model_name
-
-
-def _assignments(
-    customer_ids: list[str], clusters: ClusterResult, contacts: dict[str, int], coords: np.ndarray
-) -> dict[str, CustomerAssignment]:
-    """Per customer: persona, confidence, whether density called it noise, contacts and map position."""
-    return {
-        cid: CustomerAssignment(
-            customer_id=cid,
-            persona_index=int(clusters.labels[i]),
-            persona_key=persona_key(int(clusters.labels[i])),
-            confidence=float(clusters.confidences[i]),
-            is_noise=bool(clusters.noise[i]),
-            contacts=contacts[cid],
-            map_x=float(coords[i, 0]),
-            map_y=float(coords[i, 1]),
-        )
-        for i, cid in enumerate(customer_ids)
-    }
+    return _Said(texts, used, _embed([texts[i] for i in used], embedder, progress), embedder.model_name)
 
 
 def _describe_sample(rows: list[int], limit: int, seed: int) -> list[int]:
@@ -102,6 +87,79 @@ def _describe_sample(rows: list[int], limit: int, seed: int) -> list[int]:
         return rows
     chosen = np.sort(np.random.default_rng(seed).choice(len(rows), size=limit, replace=False))
     return [rows[i] for i in chosen]
+
+
+def _describe(
+    transcripts: Sequence[TranscriptInput], said: _Said, grouping: Grouping, config: DiscoveryConfig
+) -> list[PersonaDescription]:
+    """Words for every persona, read from (a fixed-seed sample of) its transcripts; counts stay the totals."""
+    rows_of: list[list[int]] = [[] for _ in grouping.keys]
+    for row, index in enumerate(said.used):
+        rows_of[grouping.assignments[transcripts[index].customer_id].persona_index].append(row)
+    totals = [len(rows) for rows in rows_of]
+    rows_of = [
+        _describe_sample(rows, config.describe_max_texts, config.seed + j) for j, rows in enumerate(rows_of)
+    ]
+    personas = [
+        PersonaTexts(
+            key,
+            [said.texts[said.used[r]] for r in rows_of[j]],
+            said.vectors[rows_of[j]],
+            grouping.clusters.centroids[j],
+            total=totals[j],
+        )
+        for j, key in enumerate(grouping.keys)
+    ]
+    return describe_personas(personas, seed=config.seed)
+
+
+def _price(
+    transcripts: Sequence[TranscriptInput],
+    accounts: Sequence[AccountInput],
+    grouping: Grouping,
+    config: DiscoveryConfig,
+) -> EconomicsResult:
+    """Cost to serve, revenue, grades and the core-growth flag of every persona and customer."""
+    return compute_economics(
+        [Contact(t.customer_id, t.channel, t.duration_seconds) for t in transcripts],
+        accounts,
+        {cid: a.persona_key for cid, a in grouping.assignments.items()},
+        config.cost_rates,
+    )
+
+
+def _persona_results(
+    grouping: Grouping,
+    descriptions: list[PersonaDescription],
+    economics: EconomicsResult,
+    accounts: Sequence[AccountInput],
+    matched: MatchResult,
+) -> tuple[PersonaResult, ...]:
+    economics_by_key = {p.key: p for p in economics.personas}
+    return tuple(
+        PersonaResult(
+            index=j,
+            key=key,
+            centroid=grouping.clusters.centroids[j],
+            customer_ids=tuple(grouping.members[j]),
+            transcript_ids=tuple(grouping.transcript_ids[j]),
+            description=descriptions[j],
+            economics=economics_by_key[key],
+            pond=persona_pond(accounts, economics, key),
+            match=matched.matches[j],
+        )
+        for j, key in enumerate(grouping.keys)
+    )
+
+
+def _timed(timings: dict[str, float], stage: str, progress: Progress, step: Callable[[], T]) -> T:
+    """Run one stage, reporting its start and end and recording its seconds."""
+    progress(stage, 0.0)
+    clock = time.perf_counter()
+    value = step()
+    timings[stage] = time.perf_counter() - clock
+    progress(stage, 1.0)
+    return value
 
 
 def discover(
@@ -121,132 +179,55 @@ def discover(
     started = time.perf_counter()
     if not transcripts:
         raise DiscoveryInputError("no transcripts: a run needs at least one transcript with customer text")
-
-    # Stage 1: the customer's own words per transcript; transcripts without any carry no signal.
-    report("embedding", 0.0)
-    texts = [customer_text(t.turns) for t in transcripts]
-    used = [i for i, text in enumerate(texts) if text.strip()]
-    if not used:
-        raise DiscoveryInputError("no transcript has a customer turn with text: nothing to cluster")
-    clock = time.perf_counter()
-    vectors, model_name = _transcript_vectors(transcripts, texts, used, embedder, transcript_vectors, report)
-    timings["embedding"] = time.perf_counter() - clock
-
-    # Stage 2: customers -> personas, plus the 2-D map.
-    report("clustering", 0.0)
-    clock = time.perf_counter()
-    used_customer_ids = [transcripts[i].customer_id for i in used]
-    customer_ids, matrix = customer_vectors(vectors, used_customer_ids)
-    row_of = {c: r for r, c in enumerate(customer_ids)}
-    owner = np.asarray([row_of[c] for c in used_customer_ids], dtype=np.int64)
-    clusters = cluster_customers(
-        matrix,
-        min_personas=config.min_personas,
-        max_personas=config.max_personas,
-        seed=config.seed,
-        contact_vectors=vectors,
-        contact_owner=owner,
-        params=config.clustering,
+    said = _timed(
+        timings,
+        "embedding",
+        report,
+        lambda: _what_was_said(transcripts, embedder, transcript_vectors, report),
     )
-    report("clustering", 0.8)
-    coords, map_method = map_coordinates(
-        matrix, seed=config.seed, fit_rows=sample_rows(len(matrix), config.clustering, config.seed)
+    grouping = _timed(
+        timings,
+        "clustering",
+        report,
+        lambda: group_customers(transcripts, said.used, said.vectors, config, report),
     )
-    timings["clustering"] = time.perf_counter() - clock
-    report("clustering", 1.0)
-
-    contacts: dict[str, int] = defaultdict(int)
-    for t in transcripts:
-        contacts[t.customer_id] += 1
-    assignments = _assignments(customer_ids, clusters, contacts, coords)
-    keys = [persona_key(j) for j in range(clusters.k)]
-    members: list[list[str]] = [[] for _ in keys]
-    for cid in customer_ids:
-        members[assignments[cid].persona_index].append(cid)
-    transcript_ids: list[list[str]] = [[] for _ in keys]
-    for t in transcripts:
-        if t.customer_id in assignments:
-            transcript_ids[assignments[t.customer_id].persona_index].append(t.external_id)
-
-    # Stage 3: words (labels, jobs, quotes...) and stable ids.
-    report("describing", 0.0)
-    clock = time.perf_counter()
-    rows_of: list[list[int]] = [[] for _ in keys]
-    for row, index in enumerate(used):
-        rows_of[assignments[transcripts[index].customer_id].persona_index].append(row)
-    totals = [len(rows) for rows in rows_of]
-    rows_of = [
-        _describe_sample(rows, config.describe_max_texts, config.seed + j) for j, rows in enumerate(rows_of)
-    ]
-    descriptions = describe_personas(
-        [
-            PersonaTexts(
-                key,
-                [texts[used[r]] for r in rows_of[j]],
-                vectors[rows_of[j]],
-                clusters.centroids[j],
-                total=totals[j],
-            )
-            for j, key in enumerate(keys)
-        ],
-        seed=config.seed,
+    descriptions = _timed(
+        timings, "describing", report, lambda: _describe(transcripts, said, grouping, config)
     )
-    report("describing", 0.8)
-    matched = match_personas(previous, clusters.centroids, threshold=config.match_threshold)
-    timings["describing"] = time.perf_counter() - clock
-    report("describing", 1.0)
-
-    # Stage 4: cost to serve, revenue, grades and the pond map.
-    report("pricing", 0.0)
-    clock = time.perf_counter()
-    rates = CostRates(
-        per_minute_call=config.cost_per_minute_call,
-        per_minute_chat=config.cost_per_minute_chat,
-        per_minute_other=config.cost_per_minute_other,
-        per_email=config.cost_per_email,
-    )
-    account_rows = [
-        Account(a.customer_id, float(a.annual_revenue), a.name, dict(a.attributes)) for a in accounts
-    ]
-    economics = compute_economics(
-        [Contact(t.customer_id, t.channel, t.duration_seconds) for t in transcripts],
-        account_rows,
-        {cid: a.persona_key for cid, a in assignments.items()},
-        rates,
-    )
-    economics_by_key = {p.key: p for p in economics.personas}
-    personas = tuple(
-        PersonaResult(
-            index=j,
-            key=key,
-            label=matched.matches[j].human_label or descriptions[j].label,
-            centroid=clusters.centroids[j],
-            customer_ids=tuple(members[j]),
-            transcript_ids=tuple(transcript_ids[j]),
-            description=descriptions[j],
-            economics=economics_by_key.get(key),
-            pond=persona_pond(account_rows, economics, key),
-            match=matched.matches[j],
-            stable_id=matched.matches[j].id,
-        )
-        for j, key in enumerate(keys)
-    )
-    run_pond = pond_map(account_rows, economics)
-    timings["pricing"] = time.perf_counter() - clock
-    report("pricing", 1.0)
+    matched = match_personas(previous, grouping.clusters.centroids, threshold=config.match_threshold)
+    economics = _timed(timings, "pricing", report, lambda: _price(transcripts, accounts, grouping, config))
     timings["total"] = time.perf_counter() - started
+    return _result(transcripts, accounts, config, said, grouping, descriptions, economics, matched, timings)
 
-    all_vectors = np.zeros((len(transcripts), vectors.shape[1]), dtype=np.float32)
-    all_vectors[used] = vectors
-    without_text = tuple(sorted({t.customer_id for t in transcripts} - set(customer_ids)))
+
+def _result(
+    transcripts: Sequence[TranscriptInput],
+    accounts: Sequence[AccountInput],
+    config: DiscoveryConfig,
+    said: _Said,
+    grouping: Grouping,
+    descriptions: list[PersonaDescription],
+    economics: EconomicsResult,
+    matched: MatchResult,
+    timings: dict[str, float],
+) -> DiscoveryResult:
+    all_vectors = np.zeros((len(transcripts), said.vectors.shape[1]), dtype=np.float32)
+    all_vectors[said.used] = said.vectors
+    without_text = tuple(sorted({t.customer_id for t in transcripts} - set(grouping.customer_ids)))
     notes = list(economics.notes)
     if without_text:
-        notes.append(f"{len(without_text)} customers said nothing in any transcript and are in no persona.")
+        said_nothing = (
+            "1 customer said nothing in any transcript and so belongs"
+            if len(without_text) == 1
+            else f"{len(without_text)} customers said nothing in any transcript and so belong"
+        )
+        notes.append(f"{said_nothing} to no persona.")
+    clusters = grouping.clusters
     return DiscoveryResult(
         config=config,
-        model_name=model_name,
-        personas=personas,
-        assignments=assignments,
+        model_name=said.model_name,
+        personas=_persona_results(grouping, descriptions, economics, accounts, matched),
+        assignments=grouping.assignments,
         chosen_k=clusters.k,
         criterion=clusters.criterion,
         criterion_scores=dict(clusters.scores),
@@ -254,11 +235,11 @@ def discover(
         quality_metric=clusters.quality_metric,
         reason=clusters.reason,
         timings=timings,
-        map_method=map_method,
-        transcripts_used=len(used),
-        customers_without_text=without_text,
+        map_method=grouping.map_method,
+        transcripts_used=len(said.used),
         economics=economics,
-        pond=run_pond,
+        pond=pond_map(accounts, economics),
+        customers_without_text=without_text,
         retired_ids=matched.retired_ids,
         transcript_vectors=all_vectors,
         clustering_method=f"{clusters.reduction} -> HDBSCAN ({clusters.density_clusters} dense groups) "

@@ -35,7 +35,27 @@ def value_ratio(indices: Indices) -> float:
     return r / c if c > 0 else math.inf
 
 
-def pick_core_growth(personas: Mapping[str, Indices]) -> tuple[str | None, dict[str, str]]:
+CORE_GROWTH_NAME = "{core_growth}"  # where a GradeNote's text names the core-growth persona
+
+
+@dataclass(frozen=True)
+class GradeNote:
+    """Why a persona is, or is not, the core-growth one. The text names the core-growth persona by the
+    CORE_GROWTH_NAME marker, so a reader's current name for it (a person may rename it) fills it in."""
+
+    text: str
+    core_growth_key: str
+
+    def worded(self, core_growth_name: str) -> str:
+        """The note with the core-growth persona's name in place."""
+        return self.text.replace(CORE_GROWTH_NAME, core_growth_name)
+
+
+def _ratio_text(indices: Indices) -> str:
+    return f"R/C = {value_ratio(indices):.2f} (R = {indices.revenue_index:.2f}, C = {indices.cost_index:.2f})"
+
+
+def pick_core_growth(personas: Mapping[str, Indices]) -> tuple[str | None, dict[str, GradeNote]]:
     """The one core-growth persona and a note per persona that needs one.
 
     Rule: the grade-A persona with the highest R/C; if several are A, the others stay A without the
@@ -51,23 +71,24 @@ def pick_core_growth(personas: Mapping[str, Indices]) -> tuple[str | None, dict[
     ranked = a_keys or sorted((k for k, i in personas.items() if i.revenue_index is not None), key=order)
     if not ranked:
         return None, {}
-    best = ranked[0]
-
-    def describe(key: str) -> str:
-        i = personas[key]
-        return f"R/C = {value_ratio(i):.2f} (R = {i.revenue_index:.2f}, C = {i.cost_index:.2f})"
-
+    best, name = ranked[0], CORE_GROWTH_NAME
     if not a_keys:
-        return best, {
-            best: f"No persona is grade A; {best} (grade {grade(personas[best])}) has the highest "
-            f"revenue-to-cost ratio, {describe(best)}, so it is flagged core-growth."
-        }
+        text = (
+            f"No persona is grade A; {name} (grade {grade(personas[best])}) has the highest "
+            f"revenue-to-cost ratio, {_ratio_text(personas[best])}, so it is flagged core-growth."
+        )
+        return best, {best: GradeNote(text, best)}
     if len(a_keys) == 1:
-        return best, {best: f"{best} is grade A (R >= 1 and C <= 1), {describe(best)}: core-growth."}
+        text = f"{name} is grade A (R >= 1 and C <= 1), {_ratio_text(personas[best])}: core-growth."
+        return best, {best: GradeNote(text, best)}
     notes = {
-        best: f"{len(a_keys)} personas are grade A; {best} has the highest {describe(best)}, "
-        "so it is the core-growth persona."
+        best: GradeNote(
+            f"{len(a_keys)} personas are grade A; {name} has the highest {_ratio_text(personas[best])}, "
+            "so it is the core-growth persona.",
+            best,
+        )
     }
     for other in a_keys[1:]:
-        notes[other] = f"Grade A but not core-growth: {describe(other)}, below {best}'s."
+        text = f"Grade A but not core-growth: {_ratio_text(personas[other])}, below {name}'s."
+        notes[other] = GradeNote(text, best)
     return best, notes

@@ -15,24 +15,20 @@ IdFactory = Callable[[int, np.ndarray], str]
 
 @dataclass(frozen=True)
 class PreviousPersona:
-    """A persona of the previous run: its id, centroid and label, and whether a person chose the label."""
+    """A persona of the previous run: its id and centroid. (A name a person gave it sticks to the id.)"""
 
     id: str
     centroid: np.ndarray
-    label: str
-    label_is_human: bool = False
 
 
 @dataclass(frozen=True)
 class PersonaMatch:
-    """The id a new persona gets, the previous persona it continues (if any) and the label it inherits."""
+    """The id a new persona gets and whether it continues a previous persona."""
 
     index: int  # position in the new centroids
     id: str
     matched: bool
     similarity: float | None  # cosine to the Hungarian partner, None when there was no previous persona left
-    previous_label: str | None
-    human_label: str | None  # the previous run's human label, carried over; None means "use the new label"
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ def match_personas(
     """Give each new centroid the id of its Hungarian partner when cosine >= threshold, else a new id.
 
     The assignment maximises the total cosine over one-to-one pairs (scipy linear_sum_assignment); a
-    matched persona keeps its id and, when a person named it, its label. Unpaired or below-threshold
+    matched persona keeps its id (and with it any name a person gave it). Unpaired or below-threshold
     personas get id_factory(index, centroid); a clash with an existing id gets a "-2", "-3"... suffix.
     Centroids of another width than the previous ones (a new embedding model) match nothing.
     """
@@ -99,9 +95,7 @@ def match_personas(
     matches: list[PersonaMatch | None] = [None] * len(new)
     for index, (col, sim) in partner.items():
         if sim >= threshold:
-            old = comparable[col]
-            human = old.label if old.label_is_human else None
-            matches[index] = PersonaMatch(index, old.id, True, sim, old.label, human)
+            matches[index] = PersonaMatch(index, comparable[col].id, True, sim)
     for index in range(len(new)):
         if matches[index] is None:
             base = id_factory(index, new[index])
@@ -110,7 +104,7 @@ def match_personas(
                 new_id, suffix = f"{base}-{suffix}", suffix + 1
             taken.add(new_id)
             similarity_to_partner = partner[index][1] if index in partner else None
-            matches[index] = PersonaMatch(index, new_id, False, similarity_to_partner, None, None)
+            matches[index] = PersonaMatch(index, new_id, False, similarity_to_partner)
     kept = {m.id for m in matches if m is not None and m.matched}
     return MatchResult(
         tuple(m for m in matches if m is not None), tuple(p.id for p in previous if p.id not in kept)

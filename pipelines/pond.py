@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.economics import Account, AttributeValue, EconomicsResult
+from pipelines.economics import EconomicsResult
+from pipelines.types import AccountInput, AttributeValue
 
 MIN_LIFT = 1.25
 MIN_CUSTOMERS = 5
@@ -79,7 +80,7 @@ def _quartile_labeller(values: list[float]) -> dict[float, str]:
     return labels
 
 
-def attribute_values(accounts: Iterable[Account]) -> dict[str, dict[str, str]]:
+def attribute_values(accounts: Iterable[AccountInput]) -> dict[str, dict[str, str]]:
     """customer_id -> attribute -> value label; numeric attributes in quartiles of these accounts."""
     accounts = list(accounts)
     names = sorted({name for a in accounts for name in a.attributes})
@@ -124,7 +125,7 @@ def _lifts(values: Mapping[str, Mapping[str, str]], group: Collection[str]) -> l
 
 
 def lift_table(
-    accounts: Iterable[Account],
+    accounts: Iterable[AccountInput],
     group: Collection[str],
     *,
     min_lift: float = MIN_LIFT,
@@ -141,13 +142,13 @@ def lift_table(
     return tuple(entries)
 
 
-def _run_accounts(accounts: Iterable[Account], result: EconomicsResult) -> list[Account]:
+def _run_accounts(accounts: Iterable[AccountInput], result: EconomicsResult) -> list[AccountInput]:
     """Accounts of the run's customers: the population every share is taken over."""
     by_id = {a.customer_id: a for a in accounts}
     return [by_id[c.customer_id] for c in result.customers if c.customer_id in by_id]
 
 
-def pond_map(accounts: Iterable[Account], result: EconomicsResult) -> PondMap:
+def pond_map(accounts: Iterable[AccountInput], result: EconomicsResult) -> PondMap:
     """In the pond: values over-represented among core-growth customers; out: among grade-C customers."""
     population = _run_accounts(accounts, result)
     core = [c.customer_id for c in result.customers if c.core_growth]
@@ -155,7 +156,7 @@ def pond_map(accounts: Iterable[Account], result: EconomicsResult) -> PondMap:
     return PondMap(in_pond=lift_table(population, core), out_of_pond=lift_table(population, avoid))
 
 
-def persona_pond(accounts: Iterable[Account], result: EconomicsResult, persona_key: str) -> PondMap:
+def persona_pond(accounts: Iterable[AccountInput], result: EconomicsResult, persona_key: str) -> PondMap:
     """One persona's pond: values over-represented among its customers (in) and under-represented (out).
 
     In: lift >= 1.25 with >= 5 of the persona's customers. Out: values held by >= 5 run customers whose

@@ -1,4 +1,4 @@
-"""Plain input, configuration and output dataclasses of a persona discovery run (no behaviour beyond helpers)."""
+"""Plain input and configuration dataclasses of a persona discovery run (its outputs are in `results`)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
+from pipelines.reduce import MIN_SAMPLES_FOR_UMAP
 
-AttributeValue = str | float | int | None
+# An account attribute as a CRM export gives it; numbers are bucketed into quartiles, text is a category.
+AttributeValue = str | float | int | bool | None
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class ClusterParams:
     umap_n_components: int = 5
     umap_min_dist: float = 0.0
     # Below this many customers UMAP's neighbour graph means little: cluster the vectors directly.
-    min_customers_for_umap: int = 30
+    min_customers_for_umap: int = MIN_SAMPLES_FOR_UMAP
     # None: 2% of the customers (at least 5); a group smaller than that is not worth a persona.
     min_cluster_size: int | None = None
     # Contact neighbourhood of the refinement; the same size as UMAP's so both read the same locality.
@@ -63,6 +64,16 @@ class ClusterParams:
 
 
 @dataclass(frozen=True)
+class CostRates:
+    """Cost-to-serve rates: per handled minute by channel, flat per email (DESIGN.md's economics rules)."""
+
+    per_minute_call: float = 1.10
+    per_minute_chat: float = 0.50
+    per_minute_other: float = 0.80
+    per_email: float = 4.00
+
+
+@dataclass(frozen=True)
 class DiscoveryConfig:
     """Everything that decides a run's outcome; stored in the result so the run can be reproduced."""
 
@@ -70,12 +81,8 @@ class DiscoveryConfig:
     max_personas: int = 4
     seed: int = 42
     clustering: ClusterParams = field(default_factory=ClusterParams)
-    cost_per_minute_call: float = 1.10
-    cost_per_minute_chat: float = 0.50
-    cost_per_minute_other: float = 0.80
-    cost_per_email: float = 4.00
+    cost_rates: CostRates = field(default_factory=CostRates)
     match_threshold: float = 0.8
-    map_dimensions: int = 2
     # describe reads at most this many transcripts per persona (fixed-seed sample; counts stay the totals).
     describe_max_texts: int = 2000
 
@@ -89,66 +96,3 @@ class DiscoveryConfig:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, e.g. for a run's stored parameters."""
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class CustomerAssignment:
-    """Which persona a customer belongs to, how sure the clustering is, and where it sits on the map."""
-
-    customer_id: str
-    persona_index: int
-    persona_key: str
-    confidence: float
-    is_noise: bool
-    contacts: int
-    map_x: float
-    map_y: float
-
-
-@dataclass(frozen=True)
-class PersonaResult:
-    """One discovered persona: its members, centroid, and what describe/economics/match say about it."""
-
-    index: int
-    key: str
-    label: str
-    centroid: np.ndarray
-    customer_ids: tuple[str, ...]
-    transcript_ids: tuple[str, ...]
-    description: Any = None  # describe.PersonaDescription (keywords, quotes, jobs, motivations, ...)
-    economics: Any = None  # economics.PersonaEconomics (cost, revenue, grade, core_growth)
-    pond: Any = None  # pond.PondMap of this persona's customers
-    match: Any = None  # match.PersonaMatch: the stable id and the previous persona it continues
-    stable_id: str | None = None
-
-
-@dataclass(frozen=True)
-class DiscoveryResult:
-    """Everything one run of discover() produces, with the config and model that produced it."""
-
-    config: DiscoveryConfig
-    model_name: str
-    personas: tuple[PersonaResult, ...]
-    assignments: dict[str, CustomerAssignment]
-    chosen_k: int
-    criterion: str
-    criterion_scores: dict[int, float]
-    quality: float | None
-    quality_metric: str
-    reason: str | None
-    timings: dict[str, float]
-    map_method: str
-    transcripts_used: int
-    customers_without_text: tuple[str, ...] = ()
-    economics: Any = None  # economics.EconomicsResult of the whole run
-    pond: Any = None  # pond.PondMap: in the pond (core-growth) and out of it (grade C)
-    retired_ids: tuple[str, ...] = ()  # previous persona ids no new persona continues
-    # One row per input transcript (zeros where it had no customer text), for the caller's embedding cache.
-    transcript_vectors: np.ndarray | None = None
-    clustering_method: str = ""
-    notes: tuple[str, ...] = ()
-
-    @property
-    def labels(self) -> dict[str, int]:
-        """customer_id -> persona index, the form ARI comparisons need."""
-        return {c: a.persona_index for c, a in self.assignments.items()}

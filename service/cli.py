@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,17 +16,24 @@ from service import migrate
 from service.accounts.csv_format import parse_accounts_csv
 from service.accounts.service import upsert_accounts
 from service.auth.service import SCOPES, create_key, list_keys, revoke_key
-from service.config import get_settings
+from service.config import ConfigurationError, get_settings
 from service.db import Database
-from service.errors import Problem
+from service.domain_errors import DomainError
 from service.ingest.routes import API_SOURCE
 from service.ingest.schemas import TranscriptIn
 from service.ingest.service import check_text_limits, store_transcripts
 
-app = typer.Typer(help="Support-log persona discovery.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
-ingest_app = typer.Typer(help="Load transcripts and accounts from files.", no_args_is_help=True)
+# Tracebacks never show local variables: they hold keys, secrets and customer text.
+app = typer.Typer(
+    help="Support-log persona discovery.", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True, pretty_exceptions_show_locals=False)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True, pretty_exceptions_show_locals=False)
+ingest_app = typer.Typer(
+    help="Load transcripts and accounts from files.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ingest_app, name="ingest")
@@ -134,7 +142,7 @@ def ingest_transcripts(
             batch = transcripts[start : start + batch_size]
             try:
                 check_text_limits(batch, max_turn_chars=settings.max_turn_chars)
-            except Problem as exc:
+            except DomainError as exc:
                 raise typer.BadParameter(f"batch at line ~{start + 1}: {exc.detail}") from None
             with database.transaction() as session:
                 result = store_transcripts(session, source=API_SOURCE, transcripts=batch)
@@ -154,7 +162,7 @@ def ingest_accounts(
     """Upsert accounts from a CSV export (every extra column becomes an attribute)."""
     try:
         accounts = parse_accounts_csv(path.read_bytes())
-    except Problem as exc:
+    except DomainError as exc:
         console.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
     with _database().transaction() as session:
@@ -171,31 +179,28 @@ def run(
     max_personas: Annotated[int, typer.Option(min=1, max=8)] = 4,
 ) -> None:
     """Start a discovery run over the stored transcripts."""
-    from service.runs import flow
-    from service.runs.executor import make_executor, shared_embedder
-    from service.runs.schemas import RunCreate
-    from service.runs.service import create_run
+    from service.runs.executor import CeleryExecutor, Executor, ForegroundExecutor, start_run
+    from service.runs.schemas import RunCreate, RunStatus
     from service.runs.watch import follow_run
 
     settings, database = get_settings(), _database()
-    params = RunCreate(min_personas=min_personas, max_personas=max_personas).model_dump(exclude_none=True)
-    with database.transaction() as session:
-        run_id = create_run(session, params=params).id
-    console.print(f"run {run_id} queued")
+    executor: Executor | None = None
     if settings.queue == "celery":
-        make_executor(database, settings).submit(run_id)
-        execute = None
+        executor = CeleryExecutor(database, settings)
     elif wait:
-        embedder = shared_embedder(settings.embedding_model, settings.embedding_backend)
-        execute = lambda: flow.execute_run(database, run_id, embedder=embedder, settings=settings)  # noqa: E731
-    else:
+        executor = ForegroundExecutor(database, settings)
+    run_id = start_run(database, executor, RunCreate(min_personas=min_personas, max_personas=max_personas))
+    console.print(f"run {run_id} queued")
+    if executor is None:
         console.print("a running `personas serve` picks it up; `personas run --wait` runs it here")
+    if not wait:
         return
-    if wait:
-        finished = follow_run(database, run_id, console, execute=execute)
-        console.print(f"run {run_id} {finished.status}" + (f": {finished.error}" if finished.error else ""))
-        if finished.status != "succeeded":
-            raise typer.Exit(1)
+    finished = follow_run(database, run_id, console)
+    if executor is not None:
+        executor.stop()
+    console.print(f"run {run_id} {finished.status}" + (f": {finished.error}" if finished.error else ""))
+    if finished.status != RunStatus.succeeded:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -210,7 +215,7 @@ def report(
     with _database().transaction(write=False) as session:
         try:
             html = build_report(session, resolve_run(session, run_id))
-        except Problem as exc:
+        except DomainError as exc:
             console.print(f"[red]{exc.detail}[/red]")
             raise typer.Exit(1) from None
     out.write_text(html, encoding="utf-8")
@@ -245,5 +250,14 @@ def demo(
     )
 
 
+def main() -> None:
+    """The `personas` command: a configuration error is one line naming the variable, and exit code 2."""
+    try:
+        app()
+    except ConfigurationError as exc:
+        Console(stderr=True).print(f"[red]configuration error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipelines.types import CostRates
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
 EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")  # the same list as pipelines.embed.BACKENDS
@@ -28,10 +30,10 @@ class Settings(BaseSettings):
         default=True, description="load the model and compile the clustering kernels when a worker starts"
     )
     broker_url: str = "redis://127.0.0.1:6379/0"
-    cost_per_minute_call: float = Field(default=1.10, ge=0)
-    cost_per_minute_chat: float = Field(default=0.50, ge=0)
-    cost_per_minute_other: float = Field(default=0.80, ge=0)
-    cost_per_email: float = Field(default=4.00, ge=0)
+    cost_per_minute_call: float = Field(default=CostRates.per_minute_call, ge=0)
+    cost_per_minute_chat: float = Field(default=CostRates.per_minute_chat, ge=0)
+    cost_per_minute_other: float = Field(default=CostRates.per_minute_other, ge=0)
+    cost_per_email: float = Field(default=CostRates.per_email, ge=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_turn_chars: int = Field(default=20_000, gt=0)
     webhook_secrets: dict[str, str] = Field(
@@ -62,6 +64,15 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def cost_rates(self) -> CostRates:
+        return CostRates(
+            per_minute_call=self.cost_per_minute_call,
+            per_minute_chat=self.cost_per_minute_chat,
+            per_minute_other=self.cost_per_minute_other,
+            per_email=self.cost_per_email,
+        )
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -78,6 +89,24 @@ def _secrets_from_environment() -> dict[str, str]:
     }
 
 
+class ConfigurationError(Exception):
+    """A PERSONAS_ variable holds a value the service refuses; the message names it and never repeats the value
+    (it may be a secret)."""
+
+
+def _explained(error: ValidationError) -> str:
+    problems = []
+    for e in error.errors():
+        name = "PERSONAS_" + "_".join(str(part) for part in e.get("loc", ()) if isinstance(part, str)).upper()
+        message = str(e.get("msg", "is not valid")).removeprefix("Value error, ")
+        problems.append(message if message.startswith(name) else f"{name}: {message}")
+    return "; ".join(problems) or "invalid configuration"
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings, read from the environment once; ConfigurationError when one is unusable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(_explained(exc)) from None

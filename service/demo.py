@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -18,13 +17,13 @@ from service.db import Database
 from service.ingest.routes import API_SOURCE
 from service.ingest.schemas import TranscriptIn
 from service.ingest.service import store_transcripts
+from service.personas.schemas import PersonaList
 from service.personas.service import persona_list
-from service.reports.render import report_filename
+from service.reports.formatting import report_filename
 from service.reports.service import build_report
-from service.runs import flow
-from service.runs.executor import shared_embedder
+from service.runs.executor import ForegroundExecutor, start_run
 from service.runs.models import Run
-from service.runs.service import create_run
+from service.runs.schemas import RunCreate, RunStatus
 from service.runs.watch import follow_run
 
 BATCH = 500
@@ -33,7 +32,7 @@ BATCH = 500
 @dataclass(frozen=True)
 class DemoOutcome:
     run: Run
-    personas: dict[str, Any]
+    personas: PersonaList
     report_path: Path
     database_url: str
 
@@ -69,16 +68,11 @@ def run_demo(
     console.print(
         f"ingested {n_transcripts} transcripts and {n_accounts} accounts into {workdir / 'demo.db'}"
     )
-    with database.transaction() as session:
-        run_id = create_run(session, params={"min_personas": 2, "max_personas": 4}).id
-    embedder = shared_embedder(settings.embedding_model, settings.embedding_backend)
-    run = follow_run(
-        database,
-        run_id,
-        console,
-        execute=lambda: flow.execute_run(database, run_id, embedder=embedder, settings=settings),
-    )
-    if run.status != "succeeded":
+    executor = ForegroundExecutor(database, settings)
+    run_id = start_run(database, executor, RunCreate(min_personas=2, max_personas=4))
+    run = follow_run(database, run_id, console)
+    executor.stop()
+    if run.status != RunStatus.succeeded:
         raise RuntimeError(f"the demo run failed: {run.error}")
     with database.transaction(write=False) as session:
         stored = session.get(Run, run_id)
@@ -90,8 +84,8 @@ def run_demo(
     return DemoOutcome(run, personas, report_path, database.url)
 
 
-def persona_table(personas: dict[str, Any]) -> Table:
-    table = Table(title=f"Personas of run {personas['run_id'][:8]}")
+def persona_table(personas: PersonaList) -> Table:
+    table = Table(title=f"Personas of run {personas.run_id[:8]}")
     for column, justify in [
         ("grade", "center"),
         ("customers", "right"),
@@ -100,14 +94,13 @@ def persona_table(personas: dict[str, Any]) -> Table:
         ("label", "left"),
     ]:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for p in personas["personas"]:
-        revenue = p["revenue"]["per_customer"]
-        grade = p["grade"] + (" ★ core-growth" if p["core_growth"] else "")
+    for p in personas.personas:
+        revenue = p.revenue.per_customer
         table.add_row(
-            grade,
-            str(p["customers"]),
+            p.grade + (" ★ core-growth" if p.core_growth else ""),
+            str(p.customers),
             f"{revenue:,.0f}" if revenue is not None else "n/a",
-            f"{p['cost_to_serve']['per_customer']:,.2f}",
-            p["label"],
+            f"{p.cost_to_serve.per_customer:,.2f}",
+            p.label,
         )
     return table

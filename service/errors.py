@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.domain_errors import Conflict, DomainError, InvalidInput, NotFound, TooLarge
+
 log = logging.getLogger("personas.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -52,6 +54,14 @@ def field_error(field: str, message: str, status: int = 422) -> Problem:
     return Problem(status, f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
+def domain_status(error: DomainError) -> int:
+    """The HTTP status of a domain error (the most specific kind wins)."""
+    for kind, status in ((TooLarge, 413), (InvalidInput, 422), (NotFound, 404), (Conflict, 409)):
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -88,6 +98,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status, exc.detail, errors=exc.errors, headers=exc.headers, type_=exc.type
         )
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(domain_status(exc), exc.detail, errors=exc.errors)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,7 +4,8 @@ from service.accounts.models import Account
 from service.auth.models import ApiKey
 from service.db import Base
 from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
-from service.runs.models import CustomerAssignment, PersonaLabel, Run, RunPersona
+from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
+from service.runs.models import Run
 
 __all__ = [
     "Account",

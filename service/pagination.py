@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from service.errors import field_error
+from service.domain_errors import invalid_field
 
 
 def encode_cursor(value: int | str) -> str:
@@ -20,7 +20,7 @@ def decode_cursor(cursor: str | None) -> str | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
-        raise field_error("cursor", "is not a cursor this API issued") from None
+        raise invalid_field("cursor", "is not a cursor this API issued") from None
 
 
 def decode_int_cursor(cursor: str | None) -> int | None:
@@ -28,5 +28,5 @@ def decode_int_cursor(cursor: str | None) -> int | None:
     if raw is None:
         return None
     if not raw.isdigit() or len(raw) > 18:
-        raise field_error("cursor", "is not a cursor this API issued")
+        raise invalid_field("cursor", "is not a cursor this API issued")
     return int(raw)

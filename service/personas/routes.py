@@ -53,7 +53,8 @@ def list_personas(
     key = service.persona_list_key(session, run_id)
     encoded = cache.get(key)
     if encoded is None:
-        encoded = encode(service.persona_list(session, service.resolve_run(session, key[0])))
+        personas = service.persona_list(session, service.resolve_run(session, key[0]))
+        encoded = encode(personas.model_dump(by_alias=True))
         cache.put(key, encoded)
     return conditional_json(*encoded, if_none_match)
 
@@ -61,19 +62,18 @@ def list_personas(
 @router.get("/v1/personas/{persona_id}", response_model=Persona)
 def read_persona(
     persona_id: Annotated[str, Path(max_length=40)], session: ReadSession, _: ReadKey, run_id: RunId = None
-) -> JSONResponse:
+) -> Persona:
     """One persona of the latest succeeded run (or `run_id`)."""
-    run = service.resolve_run(session, run_id)
-    return JSONResponse(jsonable_encoder(service.find_persona(session, run, persona_id)))
+    return service.find_persona(session, service.resolve_run(session, run_id), persona_id)
 
 
 @router.patch("/v1/personas/{persona_id}", response_model=Persona)
 def rename_persona(
     persona_id: Annotated[str, Path(max_length=40)], body: PersonaRename, session: WriteSession, _: AdminKey
-) -> JSONResponse:
+) -> Persona:
     """Give a persona a human name; it sticks to the stable id in later runs."""
     run = service.rename_persona(session, persona_id=persona_id, label=body.label.strip() or body.label)
-    return JSONResponse(jsonable_encoder(service.find_persona(session, run, persona_id)))
+    return service.find_persona(session, run, persona_id)
 
 
 CSV_COLUMNS = list(CustomerRow.model_fields)
@@ -109,10 +109,10 @@ def list_customers(
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: csv_cell(getattr(row, c)) for c in CSV_COLUMNS})
+            writer.writerow({c: csv_cell(v) for c, v in row.model_dump().items()})
         headers = {"Content-Disposition": f'attachment; filename="customers-{run.id}.csv"'}
         return Response(out.getvalue(), media_type="text/csv", headers=headers)
     rows = service.list_customers(session, run=run, limit=limit + 1, after=decode_cursor(cursor), **filters)
-    items = [CustomerRow.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    items = rows[:limit]
     next_cursor = encode_cursor(items[-1].customer_id) if len(rows) > limit else None
     return JSONResponse(jsonable_encoder(CustomerPage(items=items, next_cursor=next_cursor)))

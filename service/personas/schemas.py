@@ -47,12 +47,16 @@ class Phrase(BaseModel):
 
 
 class Persona(BaseModel):
+    """One persona of a run: who they are, what they ask for and why, what they earn and cost."""
+
     id: str = Field(description="Stable across runs (centroid matching, cosine >= 0.8).")
     label: str
     label_is_human: bool = False
     grade: str = Field(description="A = core-growth, B = serve as is, C = avoid or fix.")
     core_growth: bool
-    core_growth_note: str | None = None
+    core_growth_note: str | None = Field(
+        default=None, description="Why this persona is (or, being grade A, is not) the core-growth one."
+    )
     customers: int
     transcripts: int
     share: float
@@ -70,6 +74,21 @@ class Persona(BaseModel):
     motivations: list[Phrase]
     consequences: list[Phrase]
     pond: Pond
+
+
+class CoreGrowthNote(BaseModel):
+    """A grade note as the run worded it, naming the core-growth persona by a marker (see pipelines.grades)."""
+
+    text: str
+    core_growth_id: str
+
+
+class StoredPersona(BaseModel):
+    """What a run stores per persona: the Persona with its automatic label, and its grade note unworded, so the
+    names people give personas later are used wherever a persona is named (service/personas/labels.py)."""
+
+    persona: Persona
+    note: CoreGrowthNote | None = None
 
 
 class Totals(BaseModel):

@@ -1,29 +1,63 @@
-"""Reading a run's personas and customers, and renaming personas (the name sticks to the stable id)."""
+"""Storing and reading a run's personas and customers, and renaming personas (the name sticks to the stable id)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+import numpy as np
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from service.errors import Problem
+from pipelines.match import PreviousPersona
+from service.errors import Conflict, NotFound
+from service.personas.labels import present
+from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
+from service.personas.schemas import CustomerRow, Persona, PersonaList, StoredPersona, Totals
 from service.runs import service as runs
-from service.runs.models import CustomerAssignment, PersonaLabel, Run, RunPersona
+from service.runs.models import Run
+from service.runs.schemas import RunStatus, StoredRunSummary
+
+NO_RUN_YET = "No run has succeeded yet: ingest transcripts and POST /v1/runs."
+
+
+def store_personas(
+    session: Session,
+    *,
+    run_id: str,
+    personas: Sequence[StoredPersona],
+    centroids: Mapping[str, np.ndarray],
+    customers: Sequence[CustomerRow],
+) -> None:
+    """Add a run's personas (largest first) with their centroids, and its customer assignments."""
+    for position, stored in enumerate(personas):
+        session.add(
+            RunPersona(
+                run_id=run_id,
+                persona_id=stored.persona.id,
+                position=position,
+                auto_label=stored.persona.label,
+                payload=stored.model_dump(mode="json", by_alias=True),
+                centroid=np.asarray(centroids[stored.persona.id], dtype=np.float32).tobytes(),
+            )
+        )
+    if customers:
+        session.execute(insert(CustomerAssignment), [{**c.model_dump(), "run_id": run_id} for c in customers])
+    session.flush()
 
 
 def resolve_run(session: Session, run_id: str | None) -> Run:
-    """The given run if it succeeded, else the latest succeeded one; 404 when there is none."""
+    """The given run if it succeeded, else the latest succeeded one."""
     if run_id is None:
         run = runs.latest_succeeded(session)
         if run is None:
-            raise Problem(404, "No run has succeeded yet: ingest transcripts and POST /v1/runs.")
+            raise NotFound(NO_RUN_YET)
         return run
     run = runs.get_run(session, run_id)
     if run is None:
-        raise Problem(404, f"No run '{run_id}'.")
-    if run.status != "succeeded":
-        raise Problem(409, f"Run '{run_id}' is {run.status}; personas exist only for succeeded runs.")
+        raise NotFound(f"No run '{run_id}'.")
+    if run.status != RunStatus.succeeded:
+        raise Conflict(f"Run '{run_id}' is {run.status}; personas exist only for succeeded runs.")
     return run
 
 
@@ -34,68 +68,73 @@ def human_labels(session: Session, persona_ids: list[str]) -> dict[str, str]:
     return dict(session.execute(query).tuples().all())
 
 
-def run_personas(session: Session, run: Run) -> list[dict[str, Any]]:
-    """The run's Persona payloads with human labels applied."""
-    rows = list(
-        session.scalars(select(RunPersona).where(RunPersona.run_id == run.id).order_by(RunPersona.position))
+def run_personas(session: Session, run: Run) -> list[Persona]:
+    """The run's personas, largest first, as readers see them (human labels applied)."""
+    query = select(RunPersona.payload).where(RunPersona.run_id == run.id).order_by(RunPersona.position)
+    stored = [StoredPersona.model_validate(payload) for payload in session.scalars(query)]
+    return present(stored, human_labels(session, [s.persona.id for s in stored]))
+
+
+def previous_personas(session: Session) -> list[PreviousPersona]:
+    """The latest succeeded run's persona ids and centroids, for the next run to match against."""
+    latest = runs.latest_succeeded(session)
+    if latest is None:
+        return []
+    rows = session.execute(
+        select(RunPersona.persona_id, RunPersona.centroid).where(RunPersona.run_id == latest.id)
     )
-    labels = human_labels(session, [r.persona_id for r in rows])
-    personas = []
-    for row in rows:
-        payload = dict(row.payload)
-        if row.persona_id in labels:
-            payload["label"], payload["label_is_human"] = labels[row.persona_id], True
-        personas.append(payload)
-    return personas
+    return [PreviousPersona(id=pid, centroid=np.frombuffer(blob, dtype=np.float32)) for pid, blob in rows]
 
 
 def persona_list_key(session: Session, run_id: str | None) -> tuple[str, int, Any]:
     """(run id, number of human labels, latest label change): everything that can change the answer of
     `GET /v1/personas`, read in one statement so an unchanged poll costs a single round trip.
-    404/409 as `resolve_run` when the run is missing or has not succeeded."""
+    Not found / conflict as `resolve_run` when the run is missing or has not succeeded."""
     label_count = select(func.count()).select_from(PersonaLabel).scalar_subquery()
     label_latest = select(func.max(PersonaLabel.updated_at)).scalar_subquery()
     if run_id is None:
         latest = (
             select(Run.id)
-            .where(Run.status == "succeeded")
+            .where(Run.status == RunStatus.succeeded)
             .order_by(Run.finished_at.desc(), Run.id.desc())
             .limit(1)
             .scalar_subquery()
         )
         found, count, changed = session.execute(select(latest, label_count, label_latest)).one()
         if found is None:
-            raise Problem(404, "No run has succeeded yet: ingest transcripts and POST /v1/runs.")
+            raise NotFound(NO_RUN_YET)
         return str(found), int(count), changed
     row = session.execute(select(Run.status, label_count, label_latest).where(Run.id == run_id)).first()
     if row is None:
-        raise Problem(404, f"No run '{run_id}'.")
-    if row[0] != "succeeded":
-        raise Problem(409, f"Run '{run_id}' is {row[0]}; personas exist only for succeeded runs.")
+        raise NotFound(f"No run '{run_id}'.")
+    if row[0] != RunStatus.succeeded:
+        raise Conflict(f"Run '{run_id}' is {row[0]}; personas exist only for succeeded runs.")
     return run_id, int(row[1]), row[2]
 
 
-def persona_list(session: Session, run: Run) -> dict[str, Any]:
-    totals = (run.summary or {}).get("totals") or (run.report_data or {}).get("totals", {})
-    return {
-        "run_id": run.id,
-        "generated_at": run.finished_at,
-        "totals": {
-            "customers": totals.get("customers", 0),
-            "matched_customers": totals.get("matched_customers", 0),
-            "transcripts": (run.summary or {}).get("transcripts", 0),
-            "revenue": round(totals.get("revenue", 0.0), 2),
-            "cost_to_serve": round(totals.get("cost_to_serve", 0.0), 2),
-        },
-        "personas": run_personas(session, run),
-    }
+def persona_list(session: Session, run: Run) -> PersonaList:
+    """`GET /v1/personas`: the run's totals and personas."""
+    summary = StoredRunSummary.model_validate(run.summary or {})
+    totals = summary.totals
+    return PersonaList(
+        run_id=run.id,
+        generated_at=run.finished_at or run.created_at,
+        totals=Totals(
+            customers=totals.customers,
+            matched_customers=totals.matched_customers,
+            transcripts=summary.transcripts,
+            revenue=round(totals.revenue, 2),
+            cost_to_serve=round(totals.cost_to_serve, 2),
+        ),
+        personas=run_personas(session, run),
+    )
 
 
-def find_persona(session: Session, run: Run, persona_id: str) -> dict[str, Any]:
+def find_persona(session: Session, run: Run, persona_id: str) -> Persona:
     for persona in run_personas(session, run):
-        if persona["id"] == persona_id:
+        if persona.id == persona_id:
             return persona
-    raise Problem(404, f"No persona '{persona_id}' in run '{run.id}'.")
+    raise NotFound(f"No persona '{persona_id}' in run '{run.id}'.")
 
 
 def rename_persona(session: Session, *, persona_id: str, label: str) -> Run:
@@ -103,13 +142,13 @@ def rename_persona(session: Session, *, persona_id: str, label: str) -> Run:
     query = (
         select(Run)
         .join(RunPersona, RunPersona.run_id == Run.id)
-        .where(RunPersona.persona_id == persona_id, Run.status == "succeeded")
+        .where(RunPersona.persona_id == persona_id, Run.status == RunStatus.succeeded)
         .order_by(Run.finished_at.desc())
         .limit(1)
     )
     run = session.scalars(query).first()
     if run is None:
-        raise Problem(404, f"No persona '{persona_id}'.")
+        raise NotFound(f"No persona '{persona_id}'.")
     existing = session.get(PersonaLabel, persona_id)
     if existing is None:
         session.add(PersonaLabel(persona_id=persona_id, label=label, updated_at=runs.now()))
@@ -128,7 +167,7 @@ def list_customers(
     persona_id: str | None = None,
     grade: str | None = None,
     core_growth: bool | None = None,
-) -> list[CustomerAssignment]:
+) -> list[CustomerRow]:
     query = (
         select(CustomerAssignment)
         .where(CustomerAssignment.run_id == run.id)
@@ -143,7 +182,7 @@ def list_customers(
         query = query.where(CustomerAssignment.grade == grade)
     if core_growth is not None:
         query = query.where(CustomerAssignment.core_growth == core_growth)
-    return list(session.scalars(query))
+    return [CustomerRow.model_validate(row, from_attributes=True) for row in session.scalars(query)]
 
 
 def persona_customer_ids(run: Run, persona_id: str) -> Any:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from service.deps import ReadKey, ReadSession
 from service.personas.service import resolve_run
-from service.reports.render import report_filename
+from service.reports.formatting import report_filename
 from service.reports.service import build_report
 
 router = APIRouter(tags=["reports"])

@@ -5,54 +5,16 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
-from functools import lru_cache
 from typing import Protocol
 
-from pipelines.embed import Embedder, SentenceTransformerEmbedder
-from pipelines.warmup import warm_up
-from service.config import DEFAULT_EMBEDDING_BACKEND, Settings
+from service.config import Settings
 from service.db import Database
 from service.runs import flow, service
+from service.runs.schemas import RunCreate
+from service.runs.worker import shared_embedder, warm_up_once
 
 log = logging.getLogger("personas.executor")
 POLL_SECONDS = 2.0
-_warm_up_lock = threading.Lock()
-_warmed_up = False
-
-
-@lru_cache(maxsize=2)
-def shared_embedder(model: str | None, backend: str = DEFAULT_EMBEDDING_BACKEND) -> Embedder:
-    """One embedder per process, model and backend: loading it costs seconds, embedding reuses it."""
-    return SentenceTransformerEmbedder(model, backend=backend)
-
-
-def warm_up_once(settings: Settings) -> bool:
-    """Load the embedder and compile the clustering kernels, once per process, unless PERSONAS_WARM_UP=false.
-
-    Returns whether this call did the work. A failure is logged, never raised: the first run then pays.
-    """
-    global _warmed_up
-    if not settings.warm_up:
-        return False
-    with _warm_up_lock:
-        if _warmed_up:
-            return False
-        _warmed_up = True
-        clock = time.perf_counter()
-        try:
-            steps = warm_up(shared_embedder(settings.embedding_model, settings.embedding_backend))
-        except Exception:
-            log.warning("warm-up failed; the first run will load and compile instead", exc_info=True)
-            return False
-        log.info(
-            "worker warmed up",
-            extra={
-                "seconds": round(time.perf_counter() - clock, 2),
-                **{k: round(v, 2) for k, v in steps.items()},
-            },
-        )
-        return True
 
 
 class Executor(Protocol):
@@ -146,7 +108,45 @@ class CeleryExecutor:
         pass
 
 
+class ForegroundExecutor:
+    """Runs each submitted run now, on a thread of this process (`personas run --wait`, `personas demo`);
+    `stop` waits for them to end."""
+
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database, self.settings = database, settings
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        pass
+
+    def submit(self, run_id: str) -> None:
+        embedder = shared_embedder(self.settings.embedding_model, self.settings.embedding_backend)
+        thread = threading.Thread(
+            target=flow.execute_run,
+            args=(self.database, run_id),
+            kwargs={"embedder": embedder, "settings": self.settings},
+            name=f"personas-run-{run_id[:8]}",
+            daemon=True,
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def stop(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+
 def make_executor(database: Database, settings: Settings) -> Executor:
     if settings.queue == "celery":
         return CeleryExecutor(database, settings)
     return InlineExecutor(database, settings)
+
+
+def start_run(database: Database, executor: Executor | None, params: RunCreate) -> str:
+    """Queue a run in its own committed transaction (the executor's session must see it), then hand it over.
+    Without an executor, a running `personas serve` (or a Celery worker) picks the queued run up."""
+    with database.transaction() as session:
+        run_id = service.create_run(session, params=params.model_dump(mode="json", exclude_none=True)).id
+    if executor is not None:
+        executor.submit(run_id)
+    return run_id

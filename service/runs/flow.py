@@ -4,29 +4,29 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pipelines.discover import discover
-from pipelines.economics import Account
 from pipelines.embed import Embedder
-from pipelines.match import PreviousPersona
+from pipelines.results import DiscoveryResult
 from pipelines.text import customer_text
-from pipelines.types import AccountInput, DiscoveryConfig, DiscoveryResult, TranscriptInput
+from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput
 from service.accounts.models import Account as AccountRow
 from service.config import Settings
 from service.db import Database
 from service.ingest.models import Transcript
+from service.personas import service as personas
+from service.personas.build import customer_rows, stored_personas
+from service.reports.build import report_data
 from service.runs import service
 from service.runs.embeddings import embed_with_cache
-from service.runs.models import CustomerAssignment, PersonaLabel, Run, RunPersona
-from service.runs.payloads import customer_rows, persona_payloads, report_data, share_by_month
+from service.runs.models import Run
+from service.runs.schemas import RunTotals, StoredRunSummary
 
 log = logging.getLogger("personas.runs")
 # How long a failed run keeps trying to record its failure while the database is unreachable.
@@ -51,6 +51,7 @@ class Snapshot:
 
 
 def load_snapshot(database: Database, params: dict[str, Any]) -> Snapshot:
+    """Every transcript stored when the run starts (within `since`..`until` when given) and every account."""
     with database.transaction(write=False) as session:
         up_to = session.scalar(select(func.max(Transcript.id))) or 0
         query = select(Transcript).where(Transcript.id <= up_to).order_by(Transcript.id)
@@ -85,32 +86,11 @@ class ProgressReporter:
             service.set_progress(session, self.run_id, stage=stage, progress=low + (high - low) * fraction)
 
 
-def _previous_personas(database: Database) -> list[PreviousPersona]:
-    with database.transaction(write=False) as session:
-        latest = service.latest_succeeded(session)
-        if latest is None:
-            return []
-        human = dict(session.execute(select(PersonaLabel.persona_id, PersonaLabel.label)).tuples().all())
-        rows = session.scalars(select(RunPersona).where(RunPersona.run_id == latest.id))
-        return [
-            PreviousPersona(
-                id=r.persona_id,
-                centroid=np.frombuffer(r.centroid, dtype=np.float32),
-                label=human.get(r.persona_id, r.auto_label),
-                label_is_human=r.persona_id in human,
-            )
-            for r in rows
-        ]
-
-
 def discovery_config(settings: Settings, params: dict[str, Any]) -> DiscoveryConfig:
     return DiscoveryConfig(
         min_personas=int(params.get("min_personas", 2)),
         max_personas=int(params.get("max_personas", 4)),
-        cost_per_minute_call=settings.cost_per_minute_call,
-        cost_per_minute_chat=settings.cost_per_minute_chat,
-        cost_per_minute_other=settings.cost_per_minute_other,
-        cost_per_email=settings.cost_per_email,
+        cost_rates=settings.cost_rates,
     )
 
 
@@ -154,6 +134,7 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         run = session.get(Run, run_id)
         assert run is not None
         params = dict(run.params)
+        previous = personas.previous_personas(session)
     report = ProgressReporter(database, run_id)
     clock = time.perf_counter()
     snapshot = load_snapshot(database, params)
@@ -162,31 +143,29 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         raise ValueError("there are no transcripts in the requested window to analyse")
     report("embedding", 0.0, force=True)
     clock = time.perf_counter()
-    texts = [customer_text(t.turns) for t in snapshot.transcripts]
     vectors, newly_embedded = embed_with_cache(
         database,
         embedder=embedder,
         transcript_ids=snapshot.transcript_ids,
-        texts=texts,
+        texts=[customer_text(t.turns) for t in snapshot.transcripts],
         progress=lambda f: report("embedding", f),
     )
     timings["embedding"] = time.perf_counter() - clock
-    config = discovery_config(settings, params)
     result = discover(
         snapshot.transcripts,
         snapshot.accounts,
-        config,
+        discovery_config(settings, params),
         embedder=embedder,
         transcript_vectors=vectors,
-        previous=_previous_personas(database),
+        previous=previous,
         progress=lambda stage, f: report(stage, f),
     )
     report("storing", 0.0, force=True)
     timings.update({k: v for k, v in result.timings.items() if k not in ("embedding", "total")})
-    _store(database, run_id, snapshot, result, newly_embedded=newly_embedded, timings=timings)
+    store_result(database, run_id, snapshot, result, newly_embedded=newly_embedded, timings=timings)
 
 
-def _store(
+def store_result(
     database: Database,
     run_id: str,
     snapshot: Snapshot,
@@ -195,56 +174,35 @@ def _store(
     newly_embedded: int,
     timings: dict[str, float],
 ) -> None:
+    """Store the run's personas, customers and report data, and mark it succeeded, in one transaction."""
     clock = time.perf_counter()
-    accounts = {
-        a.customer_id: Account(a.customer_id, a.annual_revenue, a.name, a.attributes)
-        for a in snapshot.accounts
-    }
-    payloads = persona_payloads(result)
-    rows = customer_rows(result, accounts)
-    persona_of = {r["customer_id"]: r["persona_id"] for r in rows}
-    started = {t.external_id: t.started_at for t in snapshot.transcripts}
-    owner = {t.external_id: t.customer_id for t in snapshot.transcripts}
-    moments = [m for m in started.values() if m is not None]
-    data = report_data(
-        result,
-        share_over_time=share_by_month(started, owner, persona_of),
-        data_window=(min(moments, default=None), max(moments, default=None)),
+    customers = customer_rows(result, {a.customer_id: a for a in snapshot.accounts})
+    stored = stored_personas(result)
+    summary = StoredRunSummary(
+        customers=len(customers),
+        transcripts=len(snapshot.transcripts),
+        personas=len(stored),
+        unmatched_customers=len(result.economics.unmatched_customer_ids),
+        quality=result.quality,
+        quality_metric=result.quality_metric,
+        newly_embedded=newly_embedded,
+        totals=RunTotals.model_validate(result.economics.totals, from_attributes=True),
     )
-    centroid_of = {p.stable_id: p.centroid for p in result.personas}
+    data = report_data(result, snapshot.transcripts)
     with database.transaction() as session:
-        for position, payload in enumerate(payloads):
-            session.add(
-                RunPersona(
-                    run_id=run_id,
-                    persona_id=payload["id"],
-                    position=position,
-                    auto_label=payload["label"],
-                    payload=payload,
-                    centroid=np.asarray(centroid_of[payload["id"]], dtype=np.float32).tobytes(),
-                )
-            )
-        session.execute(insert(CustomerAssignment), [{**r, "run_id": run_id} for r in rows])
-        run = session.get(Run, run_id)
-        assert run is not None
-        run.summary = {
-            "customers": len(rows),
-            "transcripts": len(snapshot.transcripts),
-            "personas": len(payloads),
-            "unmatched_customers": len(result.economics.unmatched_customer_ids),
-            "quality": result.quality,
-            "quality_metric": result.quality_metric,
-            "newly_embedded": newly_embedded,
-            "totals": data["totals"],
-            # Storing is timed up to the commit that follows; the rest is measured where it happened.
-            "timings": {
-                **{k: round(v, 3) for k, v in timings.items()},
-                "storing": round(time.perf_counter() - clock, 3),
-            },
-        }
-        run.config, run.model_name, run.report_data = result.config.to_dict(), result.model_name, data
-        run.snapshot_transcript_id = snapshot.up_to_id
-        run.status, run.stage, run.progress, run.finished_at = "succeeded", "done", 1.0, service.now()
-
-
-ExecuteRun = Callable[[str], bool]
+        centroids = {p.stable_id: p.centroid for p in result.personas}
+        personas.store_personas(
+            session, run_id=run_id, personas=stored, centroids=centroids, customers=customers
+        )
+        # Storing is timed up to the commit that follows; the rest is measured where it happened.
+        seconds = {**timings, "storing": time.perf_counter() - clock}
+        summary.timings = {k: round(v, 3) for k, v in seconds.items()}
+        service.finish_run(
+            session,
+            run_id,
+            summary=summary,
+            report_data=data.model_dump(mode="json", by_alias=True),
+            config=result.config.to_dict(),
+            model_name=result.model_name,
+            snapshot_transcript_id=snapshot.up_to_id,
+        )

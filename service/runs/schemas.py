@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.ingest.schemas import utc_timestamp
+
+
+class RunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+ACTIVE_STATUSES = (RunStatus.queued, RunStatus.running)
+FINISHED_STATUSES = (RunStatus.succeeded, RunStatus.failed)
 
 
 class RunCreate(BaseModel):
@@ -47,6 +59,25 @@ class RunSummary(BaseModel):
         default_factory=dict,
         description="Seconds per stage: loading, embedding, clustering, describing, pricing, storing.",
     )
+
+
+class RunTotals(BaseModel):
+    """The whole run's customers, revenue and cost to serve (pipelines.economics.EconomicsTotals)."""
+
+    customers: int = 0
+    matched_customers: int = 0
+    contacts: int = 0
+    revenue: float = 0.0
+    cost_to_serve: float = 0.0
+    revenue_per_customer: float | None = None
+    cost_per_customer: float = 0.0
+
+
+class StoredRunSummary(RunSummary):
+    """What a run stores as its summary: the API's RunSummary and the totals `GET /v1/personas` reports (kept
+    here, not in the deferred report data, so a poll reads one small row)."""
+
+    totals: RunTotals = Field(default_factory=RunTotals)
 
 
 class RunRead(BaseModel):

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.domain_errors import NotFound
 from service.runs.models import Run
-
-ACTIVE = ("queued", "running")
+from service.runs.schemas import ACTIVE_STATUSES, RunRead, RunStatus, RunSummary, StoredRunSummary
 
 
 def now() -> datetime:
@@ -19,7 +19,7 @@ def now() -> datetime:
 
 
 def create_run(session: Session, *, params: dict[str, Any]) -> Run:
-    run = Run(id=uuid.uuid4().hex, status="queued", progress=0.0, params=params, created_at=now())
+    run = Run(id=uuid.uuid4().hex, status=RunStatus.queued, progress=0.0, params=params, created_at=now())
     session.add(run)
     session.flush()
     return run
@@ -40,12 +40,14 @@ def list_runs(session: Session, *, limit: int, before: str | None = None) -> lis
 
 
 def latest_succeeded(session: Session) -> Run | None:
-    query = select(Run).where(Run.status == "succeeded").order_by(Run.finished_at.desc(), Run.id.desc())
+    query = (
+        select(Run).where(Run.status == RunStatus.succeeded).order_by(Run.finished_at.desc(), Run.id.desc())
+    )
     return session.scalars(query.limit(1)).first()
 
 
 def queued_run_ids(session: Session) -> list[str]:
-    query = select(Run.id).where(Run.status == "queued").order_by(Run.created_at, Run.id)
+    query = select(Run.id).where(Run.status == RunStatus.queued).order_by(Run.created_at, Run.id)
     return list(session.scalars(query))
 
 
@@ -54,8 +56,10 @@ def claim_run(session: Session, run_id: str) -> bool:
     moment = now()
     result = session.execute(
         update(Run)
-        .where(Run.id == run_id, Run.status == "queued")
-        .values(status="running", started_at=moment, heartbeat_at=moment, stage="loading", progress=0.0)
+        .where(Run.id == run_id, Run.status == RunStatus.queued)
+        .values(
+            status=RunStatus.running, started_at=moment, heartbeat_at=moment, stage="loading", progress=0.0
+        )
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -63,27 +67,65 @@ def claim_run(session: Session, run_id: str) -> bool:
 def set_progress(session: Session, run_id: str, *, stage: str, progress: float) -> None:
     session.execute(
         update(Run)
-        .where(Run.id == run_id, Run.status == "running")
+        .where(Run.id == run_id, Run.status == RunStatus.running)
         .values(stage=stage, progress=round(min(max(progress, 0.0), 1.0), 4), heartbeat_at=now())
     )
+
+
+def finish_run(
+    session: Session,
+    run_id: str,
+    *,
+    summary: StoredRunSummary,
+    report_data: dict[str, Any],
+    config: dict[str, Any],
+    model_name: str,
+    snapshot_transcript_id: int,
+) -> None:
+    """Mark a running run succeeded with what it found."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"No run '{run_id}'.")
+    run.summary, run.report_data = summary.model_dump(mode="json"), report_data
+    run.config, run.model_name, run.snapshot_transcript_id = config, model_name, snapshot_transcript_id
+    run.status, run.stage, run.progress, run.finished_at = RunStatus.succeeded, "done", 1.0, now()
+    session.flush()
 
 
 def fail_run(session: Session, run_id: str, *, error: str) -> None:
     session.execute(
         update(Run)
-        .where(Run.id == run_id, Run.status.in_(ACTIVE))
-        .values(status="failed", error=error[:2000], finished_at=now())
+        .where(Run.id == run_id, Run.status.in_(ACTIVE_STATUSES))
+        .values(status=RunStatus.failed, error=error[:2000], finished_at=now())
     )
 
 
 def recover_stale_runs(session: Session, *, older_than: timedelta | None = None) -> list[str]:
     """Mark running runs whose worker stopped as failed (all of them, or those silent for `older_than`)."""
-    query = select(Run).where(Run.status == "running")
+    query = select(Run).where(Run.status == RunStatus.running)
     if older_than is not None:
         query = query.where(Run.heartbeat_at < now() - older_than)
     stale = list(session.scalars(query))
     for run in stale:
-        run.status, run.finished_at = "failed", now()
+        run.status, run.finished_at = RunStatus.failed, now()
         run.error = "interrupted: the process running it stopped before it finished; start a new run"
     session.flush()
     return [run.id for run in stale]
+
+
+def run_read(run: Run) -> RunRead:
+    """A run as the API shows it."""
+    summary = RunSummary.model_validate(run.summary or {})
+    return RunRead(
+        id=run.id,
+        status=run.status,
+        stage=run.stage,
+        progress=run.progress,
+        error=run.error,
+        params=run.params,
+        summary=summary,
+        model_name=run.model_name,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from functools import lru_cache
 
@@ -10,6 +11,8 @@ from celery.signals import worker_ready
 
 from service.config import get_settings
 from service.db import Database
+from service.runs import flow, service
+from service.runs.worker import shared_embedder, warm_up_once
 
 settings = get_settings()
 celery_app = Celery("personas", broker=settings.broker_url)
@@ -30,9 +33,6 @@ def worker_database() -> Database:
 
 @celery_app.task(name="personas.run_discovery")
 def run_discovery(run_id: str) -> bool:
-    from service.runs import flow
-    from service.runs.executor import shared_embedder
-
     current = get_settings()
     return flow.execute_run(
         worker_database(),
@@ -44,11 +44,6 @@ def run_discovery(run_id: str) -> bool:
 
 @worker_ready.connect
 def _recover(**_: object) -> None:
-    import threading
-
-    from service.runs import service
-    from service.runs.executor import warm_up_once
-
     # In the background, and first: the worker takes tasks at once (a run arriving meanwhile compiles
     # alongside), and warms up even when the database is not reachable yet.
     threading.Thread(

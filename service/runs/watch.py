@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from service.db import Database
 from service.runs.models import Run
+from service.runs.schemas import FINISHED_STATUSES
 
 
-def follow_run(
-    database: Database, run_id: str, console: Console, *, execute: Callable[[], object] | None = None
-) -> Run:
-    """Show stage and progress until the run ends; `execute` (if given) runs it here on a thread meanwhile."""
-    worker = threading.Thread(target=execute, daemon=True) if execute else None
-    if worker:
-        worker.start()
+def follow_run(database: Database, run_id: str, console: Console) -> Run:
+    """Show stage and progress until the run ends (wherever it runs)."""
     columns = (TextColumn("{task.description:<12}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("queued", total=1.0)
@@ -29,9 +23,7 @@ def follow_run(
                 assert run is not None
                 session.expunge(run)
             progress.update(task, completed=run.progress, description=run.stage or run.status)
-            if run.status in ("succeeded", "failed"):
+            if run.status in FINISHED_STATUSES:
                 break
             time.sleep(0.3)
-    if worker:
-        worker.join()
     return run

@@ -51,7 +51,7 @@ def test_discover_recovers_the_themes_and_fills_every_part(embedder, themes) -> 
     for persona in result.personas:
         assert len(persona.customer_ids) == 8 and len(persona.transcript_ids) == 16
         assert abs(float(np.linalg.norm(persona.centroid)) - 1.0) < 1e-5
-        assert persona.label and persona.description.keywords and persona.description.quotes
+        assert persona.description.label and persona.description.keywords and persona.description.quotes
         assert persona.economics.grade in {"A", "B", "C"} and persona.stable_id
     # Mortgage customers earn most at similar cost: their persona is the core-growth one.
     core = [p for p in result.personas if p.economics.core_growth]
@@ -80,23 +80,20 @@ def test_precomputed_vectors_are_used_and_runs_are_deterministic(themes) -> None
     assert first.labels == second.labels
     for a, b in zip(first.personas, second.personas, strict=True):
         np.testing.assert_array_equal(a.centroid, b.centroid)
-        assert a.customer_ids == b.customer_ids and a.label == b.label and a.stable_id == b.stable_id
+        assert a.customer_ids == b.customer_ids and a.description.label == b.description.label
+        assert a.stable_id == b.stable_id
     assert [a.confidence for a in first.assignments.values()] == [
         a.confidence for a in second.assignments.values()
     ]
 
 
-def test_previous_personas_keep_their_ids_and_human_labels(themes) -> None:  # type: ignore[no-untyped-def]
+def test_previous_personas_keep_their_ids(themes) -> None:  # type: ignore[no-untyped-def]
     transcripts, accounts, _, vectors = themes
     first = discover(transcripts, accounts, transcript_vectors=vectors)
-    previous = [
-        PreviousPersona(p.stable_id or "", p.centroid, f"Named {p.index}", label_is_human=p.index == 0)
-        for p in first.personas
-    ]
+    previous = [PreviousPersona(p.stable_id, p.centroid) for p in first.personas]
     again = discover(transcripts, accounts, transcript_vectors=vectors, previous=previous)
     assert [p.stable_id for p in again.personas] == [p.stable_id for p in first.personas]
-    assert again.personas[0].label == "Named 0" and again.personas[1].label == first.personas[1].label
-    assert again.retired_ids == ()
+    assert all(p.match.matched for p in again.personas) and again.retired_ids == ()
 
 
 def test_silent_customers_are_reported_not_clustered(themes) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.economics import Account, Contact, CostRates, compute_economics, contact_cost, economics_rules
+from pipelines.contact_cost import Contact, contact_cost, economics_rules
+from pipelines.economics import compute_economics
 from pipelines.pond import attribute_values, lift_table, persona_pond, pond_map
+from pipelines.types import AccountInput as Account
+from pipelines.types import CostRates
 
 approx = pytest.approx
 
@@ -43,7 +46,7 @@ def test_every_grade_branch_with_hand_computed_indices():
         p = by_key[key]
         assert (p.revenue_index, p.cost_index, p.grade) == (approx(r), approx(c), grade), key
     assert result.core_growth_keys == ("A",)
-    assert "grade A" in by_key["A"].note
+    assert by_key["A"].note is not None and "grade A" in by_key["A"].note.worded("A")
     a = by_key["A"]
     assert a.customers == 2 and a.contacts == 2 and a.share == approx(0.25)
     assert a.revenue_total == approx(600.0) and a.revenue_per_customer == approx(300.0)
@@ -72,8 +75,11 @@ def test_no_grade_a_flags_highest_revenue_to_cost_with_a_note():
     by_key = {p.key: p for p in result.personas}
     assert [p.grade for p in result.personas] == ["B", "B"]
     assert result.core_growth_keys == ("X",)
-    assert "No persona is grade A" in by_key["X"].note and "1.12" in by_key["X"].note
-    assert by_key["Y"].note == "" and by_key["X"].note in result.notes
+    note = by_key["X"].note
+    assert note is not None and note.core_growth_key == "X"
+    assert note.worded("“Big spenders”").startswith("No persona is grade A; “Big spenders” (grade B)")
+    assert "1.12" in note.text and by_key["Y"].note is None
+    assert not any("grade A" in n for n in result.notes)  # grade notes belong to personas, not the run
 
 
 def test_several_grade_a_only_the_best_ratio_is_core_growth():
@@ -85,8 +91,12 @@ def test_several_grade_a_only_the_best_ratio_is_core_growth():
     by_key = {p.key: p for p in result.personas}
     assert [by_key[k].grade for k in "PQZ"] == ["A", "A", "C"]
     assert result.core_growth_keys == ("P",)
-    assert "2 personas are grade A" in by_key["P"].note
-    assert "not core-growth" in by_key["Q"].note
+    assert by_key["P"].note is not None and by_key["Q"].note is not None
+    assert "2 personas are grade A; P has the highest" in by_key["P"].note.worded("P")
+    assert (
+        by_key["Q"].note.worded("P").startswith("Grade A but not core-growth")
+        and by_key["Q"].note.core_growth_key == "P"
+    )
 
 
 def test_unmatched_customers_count_in_size_and_cost_but_not_revenue():

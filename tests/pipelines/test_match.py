@@ -1,4 +1,4 @@
-"""Stable persona ids: Hungarian matching on cosine, the 0.8 threshold, human labels and changing counts."""
+"""Stable persona ids: Hungarian matching on cosine, the 0.8 threshold and changing counts."""
 
 from __future__ import annotations
 
@@ -24,10 +24,7 @@ def nudge(vector: np.ndarray, amount: float = 0.1, seed: int = 1) -> np.ndarray:
 
 def previous_run(vectors: np.ndarray) -> list[PreviousPersona]:
     first = match_personas([], vectors)
-    return [
-        PreviousPersona(i, v, f"auto label {n}")
-        for n, (i, v) in enumerate(zip(first.ids, vectors, strict=True))
-    ]
+    return [PreviousPersona(i, v) for i, v in zip(first.ids, vectors, strict=True)]
 
 
 def test_first_run_gets_new_deterministic_ids():
@@ -38,17 +35,14 @@ def test_first_run_gets_new_deterministic_ids():
     assert first.ids[0] == centroid_id(0, vectors[0]) and first.ids[0].startswith("p-")
 
 
-def test_renamed_persona_keeps_its_id_and_human_label_across_runs():
+def test_personas_keep_their_ids_across_runs_in_any_order():
     vectors = centroids(3)
     previous = previous_run(vectors)
-    previous[1] = PreviousPersona(previous[1].id, vectors[1], "Card chasers", label_is_human=True)
     # Next run: the same personas, moved slightly and returned in another order.
     new = np.stack([nudge(vectors[2], seed=5), nudge(vectors[0], seed=6), nudge(vectors[1], seed=7)])
     result = match_personas(previous, new)
     assert result.ids == (previous[2].id, previous[0].id, previous[1].id)
     assert all(m.matched and m.similarity is not None and m.similarity >= 0.95 for m in result.matches)
-    assert result.matches[2].human_label == "Card chasers"
-    assert result.matches[0].human_label is None and result.matches[0].previous_label == "auto label 2"
     assert result.retired_ids == ()
     assert result.mapping == {0: previous[2].id, 1: previous[0].id, 2: previous[1].id}
 
@@ -65,7 +59,6 @@ def test_below_threshold_gets_a_new_id_and_reports_the_similarity():
     assert result.ids[0] == previous[0].id
     assert result.ids[1] not in {p.id for p in previous}
     assert result.matches[1].matched is False and result.matches[1].similarity == pytest.approx(0.6)
-    assert result.matches[1].human_label is None
     assert result.retired_ids == (previous[1].id,)
 
 
@@ -99,7 +92,7 @@ def test_four_to_two_personas_retires_two_ids():
 def test_hungarian_prefers_the_best_total_over_greedy():
     # New 0 is closest to old A, but giving A to new 1 (its only good match) maximises the total.
     a, b, c = centroids(3, seed=4)
-    old = [PreviousPersona("A", a, "a"), PreviousPersona("B", b, "b")]
+    old = [PreviousPersona("A", a), PreviousPersona("B", b)]
     new0 = (0.9 * a + 0.85 * b) / np.linalg.norm(0.9 * a + 0.85 * b)
     new1 = nudge(a, 0.05)
     result = match_personas(old, np.stack([new0, new1]), threshold=0.5)

@@ -11,19 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from pipelines.contact_cost import Contact
 from pipelines.describe import Job, PersonaDescription
-from pipelines.economics import Contact, CostRates, compute_economics
+from pipelines.economics import compute_economics
 from pipelines.match import match_personas
 from pipelines.phrases import RankedPhrase
 from pipelines.pond import persona_pond, pond_map
-from pipelines.types import (
-    AccountInput,
-    CustomerAssignment,
-    DiscoveryConfig,
-    DiscoveryResult,
-    PersonaResult,
-    TranscriptInput,
-)
+from pipelines.results import CustomerAssignment, DiscoveryResult, PersonaResult
+from pipelines.types import AccountInput, CostRates, DiscoveryConfig, TranscriptInput
 
 RUN_ID = "c0ffee00c0ffee00c0ffee00c0ffee01"
 FIXED_TIME = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -135,7 +130,6 @@ def contract_result() -> DiscoveryResult:
             PersonaResult(
                 index=j,
                 key=key,
-                label=WORDS[key][0],
                 centroid=centroids[j],
                 customer_ids=members,
                 transcript_ids=tids,
@@ -143,10 +137,9 @@ def contract_result() -> DiscoveryResult:
                 economics=next(p for p in economics.personas if p.key == key),
                 pond=persona_pond(accounts, economics, key),
                 match=matched.matches[j],
-                stable_id=matched.matches[j].id,
             )
         )
-    notes = [*economics.notes, "1 customers said nothing in any transcript and are in no persona."]
+    notes = [*economics.notes, "1 customer said nothing in any transcript and so belongs to no persona."]
     return DiscoveryResult(
         config=DiscoveryConfig(seed=42),
         model_name="contract-model",

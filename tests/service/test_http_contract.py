@@ -44,7 +44,9 @@ def store_contract_run(database: Database) -> None:
         run = create_run(session, params={"min_personas": 2, "max_personas": 4})
         session.execute(update(Run).where(Run.id == run.id).values(id=RUN_ID))
     snapshot = flow.Snapshot([int(t.external_id) for t in transcripts], transcripts, contract_accounts(), 999)
-    flow._store(database, RUN_ID, snapshot, contract_result(), newly_embedded=0, timings=dict(STAGE_SECONDS))
+    flow.store_result(
+        database, RUN_ID, snapshot, contract_result(), newly_embedded=0, timings=dict(STAGE_SECONDS)
+    )
     with database.transaction() as session:
         run = session.get(Run, RUN_ID)
         assert run is not None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import struct
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,9 +18,10 @@ import httpx
 import pytest
 
 from service.db import Database
-from service.personas.schemas import Persona
-from service.runs.models import CustomerAssignment, Run, RunPersona
+from service.personas.schemas import CustomerRow, Persona
+from service.runs.schemas import RunTotals
 from tests.browser import chromium_driver
+from tests.service.builders import store_succeeded_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -47,7 +47,7 @@ def persona(
     sentiment: float,
     jobs: list[tuple[str, float]],
     quote: str,
-) -> dict[str, Any]:
+) -> Persona:
     payload = {
         "id": persona_id,
         "label": label,
@@ -85,7 +85,7 @@ def persona(
         "consequences": [{"text": "would cancel the account", "count": 2}],
         "pond": {"in": [{"attribute": "segment", "value": "smb", "lift": 1.6, "customers": 9}], "out": []},
     }
-    return Persona.model_validate(payload).model_dump(by_alias=True)  # the API contract, checked
+    return Persona.model_validate(payload)  # the API contract, checked
 
 
 PERSONAS = [
@@ -136,65 +136,37 @@ CORE_GROWTH_CUSTOMERS = [f"cust-a-{i:02d}" for i in range(4)]
 
 
 def insert_succeeded_run(database: Database) -> None:
-    finished = datetime.now(UTC) - timedelta(minutes=5)
-    with database.transaction() as session:
-        session.add(
-            Run(
-                id=RUN_ID,
-                status="succeeded",
-                stage="done",
-                progress=1.0,
-                params={"min_personas": 2, "max_personas": 4},
-                summary={"customers": 120, "transcripts": 360, "personas": 3, "unmatched_customers": 0},
-                report_data={
-                    "totals": {
-                        "customers": 120,
-                        "matched_customers": 120,
-                        "revenue": 1_299_200.0,
-                        "cost_to_serve": 14_400.0,
-                    }
-                },
-                created_at=finished - timedelta(minutes=2),
-                started_at=finished - timedelta(minutes=2),
-                finished_at=finished,
-            )
+    rows = [
+        (cid, "p-growth", "A", True, 15000.0 + 500 * i, 80.0) for i, cid in enumerate(CORE_GROWTH_CUSTOMERS)
+    ]
+    rows += [
+        ("cust-b-00", "p-steady", "B", False, 8000.0, 110.0),
+        ("cust-c-00", "p-costly", "C", False, 5000.0, 230.0),
+    ]
+    customers = [
+        CustomerRow(
+            customer_id=customer_id,
+            persona_id=persona_id,
+            name=f"Account {customer_id}",
+            confidence=0.9,
+            grade=grade,
+            core_growth=core,
+            annual_revenue=revenue,
+            cost_to_serve=cost,
+            margin=revenue - cost,
+            contacts=3,
         )
-        session.flush()
-        for position, payload in enumerate(PERSONAS):
-            session.add(
-                RunPersona(
-                    run_id=RUN_ID,
-                    persona_id=payload["id"],
-                    position=position,
-                    auto_label=payload["label"],
-                    payload=payload,
-                    centroid=struct.pack("<4f", 1.0, 0.0, 0.0, float(position)),
-                )
-            )
-        rows = [
-            (cid, "p-growth", "A", True, 15000.0 + 500 * i, 80.0)
-            for i, cid in enumerate(CORE_GROWTH_CUSTOMERS)
-        ]
-        rows += [
-            ("cust-b-00", "p-steady", "B", False, 8000.0, 110.0),
-            ("cust-c-00", "p-costly", "C", False, 5000.0, 230.0),
-        ]
-        for customer_id, persona_id, grade, core, revenue, cost in rows:
-            session.add(
-                CustomerAssignment(
-                    run_id=RUN_ID,
-                    customer_id=customer_id,
-                    persona_id=persona_id,
-                    name=f"Account {customer_id}",
-                    confidence=0.9,
-                    grade=grade,
-                    core_growth=core,
-                    annual_revenue=revenue,
-                    cost_to_serve=cost,
-                    margin=revenue - cost,
-                    contacts=3,
-                )
-            )
+        for customer_id, persona_id, grade, core, revenue, cost in rows
+    ]
+    totals = RunTotals(customers=120, matched_customers=120, revenue=1_299_200.0, cost_to_serve=14_400.0)
+    store_succeeded_run(
+        database,
+        run_id=RUN_ID,
+        personas=PERSONAS,
+        customers=customers,
+        totals=totals,
+        finished_at=datetime.now(UTC) - timedelta(minutes=5),
+    )
 
 
 # ---- the browser ----------------------------------------------------------------------------------------
@@ -283,7 +255,7 @@ def test_dashboard_click_path(
     # A read key: cards, chart, totals, core-growth list.
     enter_key(driver, keys["read"])
     wait_for(lambda: cards_shown(driver) == 3, "three persona cards")
-    assert [card_label(driver, p["id"]) for p in PERSONAS] == [p["label"] for p in PERSONAS]
+    assert [card_label(driver, p.id) for p in PERSONAS] == [p.label for p in PERSONAS]
     growth = card(driver, "p-growth")
     assert growth.find_element(By.CSS_SELECTOR, ".grade-badge").text == "Grade A"
     assert growth.find_element(By.CSS_SELECTOR, ".core-growth-badge").text == "Core growth"

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from pipelines.synthetic import accounts_csv, generate_company
 from service.db import Database
 from service.ingest.models import TranscriptEmbedding
-from service.runs.models import CustomerAssignment, Run, RunPersona
+from service.personas.models import CustomerAssignment, RunPersona
+from service.runs.models import Run
 from tests.service.builders import transcript_payload
 from tests.service.reliability.conftest import Server, auth, stored_counts
 

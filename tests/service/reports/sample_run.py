@@ -1,6 +1,6 @@
 """A hand-built, realistic run of the adhesives supplier (the synthetic demo company) for report tests.
 
-Shapes follow `GET /v1/personas`, `GET /v1/runs/{id}`, `runs.payloads.report_data` and the customer rows.
+Shapes follow `GET /v1/personas`, `GET /v1/runs/{id}`, the stored `ReportData` and the customer rows.
 Persona ponds follow `pipelines.pond.persona_pond` (in: lift >= 1.25, out: lift <= 0.8); the global pond
 follows `pond_map` (in: among core-growth customers, out: among grade-C customers). Four personas with the
 planted economics: repair shops A (core growth), distributors B, project
@@ -13,6 +13,11 @@ import math
 import random
 from datetime import UTC, datetime
 from typing import Any
+
+from service.personas.schemas import CustomerRow, PersonaList
+from service.reports.render import render_report
+from service.reports.schemas import ReportData
+from service.runs.schemas import RunRead
 
 RUN_ID = "3f9c2a71-5d4e-4b8a-9c1f-0a2b3c4d5e6f"
 OVERALL_REVENUE_PER_CUSTOMER = 38_400.0
@@ -182,7 +187,12 @@ def sample_personas() -> dict[str, Any]:
 def sample_run() -> dict[str, Any]:
     return {
         "id": RUN_ID,
+        "status": "succeeded",
+        "stage": "done",
+        "progress": 1.0,
+        "error": None,
         "created_at": "2026-11-22T19:14:02+00:00",
+        "started_at": "2026-11-22T19:14:03+00:00",
         "finished_at": "2026-11-22T19:20:05+00:00",
         "model_name": "sentence-transformers/all-MiniLM-L6-v2",
         "params": {"min_personas": 2, "max_personas": 4},
@@ -279,10 +289,23 @@ def sample_top_accounts() -> list[dict[str, Any]]:
 
 
 def sample_inputs() -> dict[str, Any]:
-    """Keyword arguments for `render_report`."""
+    """The report's inputs as the API serves them (JSON shapes, so tests can change any field)."""
     return {
         "personas": sample_personas(),
         "run": sample_run(),
         "report_data": sample_report_data(),
         "top_accounts": sample_top_accounts(),
     }
+
+
+def render(inputs: dict[str, Any]) -> str:
+    """`render_report` on inputs given as JSON shapes, each validated by the model the service uses."""
+    return render_report(
+        personas=PersonaList.model_validate(inputs["personas"]),
+        run=RunRead.model_validate(inputs["run"]),
+        report_data=ReportData.model_validate(inputs["report_data"]),
+        top_accounts=[
+            CustomerRow.model_validate({"grade": "A", "core_growth": True, **row})
+            for row in inputs["top_accounts"]
+        ],
+    )

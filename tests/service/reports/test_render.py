@@ -13,9 +13,9 @@ import pytest
 from markupsafe import escape
 from plotly.offline import get_plotlyjs
 
-from service.reports.render import fmt_money, fmt_money_short, render_report, report_filename
+from service.reports.formatting import fmt_money, fmt_money_short, report_filename
 from tests.browser import chromium_driver
-from tests.service.reports.sample_run import RUN_ID, sample_inputs
+from tests.service.reports.sample_run import RUN_ID, render, sample_inputs
 
 SECTION_IDS = ["summary", "quadrant", "map", "personas", "pond", "share", "accounts", "rules", "how-to-read"]
 CHART_IDS = ["chart-quadrant", "chart-map", "chart-share"]
@@ -24,7 +24,7 @@ EVIL = "<script>alert('x')</script>"
 
 @pytest.fixture(scope="module")
 def sample_html() -> str:
-    return render_report(**sample_inputs())
+    return render(sample_inputs())
 
 
 def _figure(page: str, div_id: str) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def test_quotes_and_labels_are_escaped() -> None:
     persona["label_is_human"] = True
     persona["motivations"].append({"text": "<b>bold</b> claim", "count": 3})
     inputs["top_accounts"][0]["name"] = "<i>Acme</i> & Co"
-    page = render_report(**inputs)
+    page = render(inputs)
     assert "<script>alert" not in page
     assert "<img src=x" not in page
     assert "<b>bold</b>" not in page and "<i>Acme</i>" not in page
@@ -219,7 +219,7 @@ def test_a_persona_without_revenue_data_renders_at_r_zero_and_says_so() -> None:
     persona = inputs["personas"]["personas"][3]
     persona.update(revenue_index=None, margin_per_customer=None, grade="B")
     persona["revenue"] = {"total": 0.0, "per_customer": None}
-    page = render_report(**inputs)
+    page = render(inputs)
     card = page[page.index(f'id="persona-{persona["id"]}"') :]
     card = card[: card.index("</article>")]
     assert "revenue index R is unknown" in card and "R = 0" in card
@@ -239,7 +239,8 @@ def test_empty_share_over_time_and_empty_lists_render() -> None:
     inputs["top_accounts"] = []
     for p in inputs["personas"]["personas"]:
         p.update(quotes=[], jobs=[], motivations=[], consequences=[], pond={"in": [], "out": []}, keywords=[])
-    page = render_report(**inputs)
+        p.update(core_growth_note=None)
+    page = render(inputs)
     for div_id in CHART_IDS:
         assert f'id="{div_id}"' in page
     assert "No contact in this run has a start date" in page
@@ -250,23 +251,21 @@ def test_empty_share_over_time_and_empty_lists_render() -> None:
     assert "Notes on this run" not in page
 
 
-def test_bare_minimum_inputs_render() -> None:
-    """A run whose optional fields are all missing: no crash, dashes where figures would be."""
-    page = render_report(
-        personas={
-            "run_id": "r1",
-            "generated_at": "2026-01-02T03:04:05Z",
-            "totals": {},
-            "personas": [
-                {"id": "p1", "label": "only", "grade": "B", "core_growth": False, "cost_index": 1.0},
-            ],
-        },
-        run={"id": "r1"},
-        report_data={},
-        top_accounts=[],
-    )
-    assert "only" in page and "Grade B" in page
-    assert "2 Jan 2026, 03:04 UTC" in page
+def test_a_run_with_nothing_optional_renders() -> None:
+    """No quotes, jobs, phrases, ponds, map, months, accounts, timings or notes: no crash, dashes for figures."""
+    inputs = sample_inputs()
+    inputs["personas"]["personas"] = inputs["personas"]["personas"][:1]
+    only = inputs["personas"]["personas"][0]
+    only.update(
+        quotes=[], jobs=[], motivations=[], consequences=[], keywords=[], pond={"in": [], "out": []},
+        avg_handle_minutes=None, margin_per_customer=None, core_growth_note=None,
+    )  # fmt: skip
+    inputs["run"].update(model_name=None, params={})
+    inputs["report_data"] = {}
+    inputs["top_accounts"] = []
+    page = render(inputs)
+    assert only["label"] in page and "Grade A" in page
+    assert "22 Nov 2026, 19:20 UTC" in page
     for div_id in CHART_IDS:
         assert f'id="{div_id}"' in page
 
@@ -275,7 +274,7 @@ def test_duplicate_labels_are_told_apart() -> None:
     inputs = sample_inputs()
     first, second = inputs["personas"]["personas"][:2]
     second["label"] = first["label"]
-    page = render_report(**inputs)
+    page = render(inputs)
     names = [t["name"] for t in _figure(page, "chart-map")["data"]]
     assert len(set(names)) == len(names) == 4
     assert f"{first['label']} ({first['id'][:8]})" in names
@@ -283,9 +282,9 @@ def test_duplicate_labels_are_told_apart() -> None:
 
 def test_generated_at_may_be_a_datetime_or_an_iso_string() -> None:
     inputs = sample_inputs()
-    as_datetime = render_report(**inputs)
+    as_datetime = render(inputs)
     inputs["personas"]["generated_at"] = inputs["personas"]["generated_at"].isoformat()
-    assert render_report(**inputs) == as_datetime  # also: rendering is deterministic
+    assert render(inputs) == as_datetime  # also: rendering is deterministic
 
 
 # ---------------------------------------------------------------- print and file name

@@ -19,8 +19,9 @@ from service.db import Database
 from service.ingest.models import Transcript
 from service.ingest.schemas import TranscriptIn
 from service.ingest.service import store_transcripts
+from service.personas.models import CustomerAssignment
 from service.runs import flow
-from service.runs.models import CustomerAssignment, Run
+from service.runs.models import Run
 from service.runs.service import create_run
 
 

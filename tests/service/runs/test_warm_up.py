@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.config import Settings
 from service.db import Database
-from service.runs import executor
+from service.runs import worker
 
 
 @dataclass
@@ -30,9 +30,9 @@ class Recorder:
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     """Replaces the real warm-up (covered by tests/pipelines/test_warmup.py; this file is about the wiring)."""
     fake = Recorder()
-    monkeypatch.setattr(executor, "warm_up", fake)
-    monkeypatch.setattr(executor, "_warmed_up", False)
-    monkeypatch.setattr(executor, "shared_embedder", lambda model, backend: f"embedder {backend}")
+    monkeypatch.setattr(worker, "warm_up", fake)
+    monkeypatch.setattr(worker, "_warmed_up", False)
+    monkeypatch.setattr(worker, "shared_embedder", lambda model, backend: f"embedder {backend}")
     return fake
 
 
@@ -45,11 +45,11 @@ def test_inline_worker_warms_up_once_per_process(
     with TestClient(create_app(warm, db)):
         pass
     assert recorder.embedders == ["embedder onnx-int8"]
-    assert executor.warm_up_once(warm) is False  # already done in this process
+    assert worker.warm_up_once(warm) is False  # already done in this process
 
 
 def test_warm_up_can_be_turned_off(settings: Settings, recorder: Recorder) -> None:
-    assert executor.warm_up_once(settings) is False
+    assert worker.warm_up_once(settings) is False
     assert recorder.embedders == []
 
 
@@ -59,8 +59,8 @@ def test_failed_warm_up_is_logged_not_raised(
     def broken(embedder: Any) -> dict[str, float]:
         raise RuntimeError("model files missing")
 
-    monkeypatch.setattr(executor, "warm_up", broken)
-    monkeypatch.setattr(executor, "_warmed_up", False)
-    monkeypatch.setattr(executor, "shared_embedder", lambda model, backend: None)
-    assert executor.warm_up_once(settings.model_copy(update={"warm_up": True})) is False
+    monkeypatch.setattr(worker, "warm_up", broken)
+    monkeypatch.setattr(worker, "_warmed_up", False)
+    monkeypatch.setattr(worker, "shared_embedder", lambda model, backend: None)
+    assert worker.warm_up_once(settings.model_copy(update={"warm_up": True})) is False
     assert "warm-up failed" in caplog.text

@@ -1,19 +1,17 @@
-"""A succeeded run written as rows (Run, RunPersona, CustomerAssignment), without the ML pipeline.
+"""A succeeded run stored without the ML pipeline (tests/service/builders.store_succeeded_run).
 
 Security tests need endpoints that answer 200 (personas, customers, reports) and payloads whose text comes
-from somewhere known; building the rows by hand keeps them fast and independent of discovery.
+from somewhere known; building the run by hand keeps them fast and independent of discovery.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from service.db import Database
-from service.personas.schemas import Persona
-from service.runs.models import CustomerAssignment, Run, RunPersona
+from service.personas.schemas import CustomerRow, Persona
+from service.reports.schemas import ReportData
+from tests.service.builders import store_succeeded_run
 
 RUN_ID = "run0security00000000000000000001"
 PERSONA_IDS = ("p-sec-growth", "p-sec-costly")
@@ -27,7 +25,7 @@ def persona_payload(
     quotes: Sequence[str],
     keywords: Sequence[str] = ("payout", "card"),
     pond_in: Sequence[tuple[str, str]] = (),
-) -> dict[str, Any]:
+) -> Persona:
     payload = {
         "id": persona_id,
         "label": label,
@@ -56,7 +54,7 @@ def persona_payload(
             "out": [],
         },
     }
-    return Persona.model_validate(payload).model_dump(by_alias=True)
+    return Persona.model_validate(payload)
 
 
 def insert_run(
@@ -69,79 +67,46 @@ def insert_run(
     unmatched: Sequence[str] = (),
 ) -> str:
     """A succeeded run with two personas; customers alternate between them (the first is core growth)."""
-    finished = datetime.now(UTC) - timedelta(minutes=1)
     personas = [
         persona_payload(PERSONA_IDS[0], "Fast payout sellers", grade="A", quotes=quotes, pond_in=pond_in),
         persona_payload(PERSONA_IDS[1], "Chargeback chasers", grade="C", quotes=quotes),
     ]
-    with database.transaction() as session:
-        session.add(
-            Run(
-                id=run_id,
-                status="succeeded",
-                stage="done",
-                progress=1.0,
-                params={"min_personas": 2, "max_personas": 4},
-                summary={
-                    "customers": len(customers),
-                    "transcripts": 4,
-                    "personas": 2,
-                    "unmatched_customers": 0,
-                },
-                report_data={
-                    "totals": {
-                        "customers": len(customers),
-                        "matched_customers": len(customers),
-                        "revenue": 20000.0,
-                        "cost_to_serve": 200.0,
-                    },
-                    "pond": {
-                        "in": [{"attribute": a, "value": v, "lift": 1.5, "customers": 5} for a, v in pond_in],
-                        "out": [],
-                    },
-                    "map": {
-                        "method": "pca",
-                        "points": [
-                            {"customer_id": cid, "persona_id": PERSONA_IDS[i % 2], "x": float(i), "y": 0.5}
-                            for i, (cid, _) in enumerate(customers)
-                        ],
-                    },
-                    "unmatched_customer_ids": list(unmatched),
-                    "rules": ["Grade A if R >= 1 and C <= 1."],
-                    "notes": [],
-                },
-                created_at=finished - timedelta(minutes=1),
-                started_at=finished - timedelta(minutes=1),
-                finished_at=finished,
-            )
+    rows = [
+        CustomerRow(
+            customer_id=customer_id,
+            persona_id=PERSONA_IDS[i % 2],
+            name=name,
+            confidence=0.9,
+            grade="A" if i % 2 == 0 else "C",
+            core_growth=i % 2 == 0,
+            annual_revenue=10000.0,
+            cost_to_serve=100.0,
+            margin=9900.0,
+            contacts=2,
         )
-        session.flush()
-        for position, payload in enumerate(personas):
-            session.add(
-                RunPersona(
-                    run_id=run_id,
-                    persona_id=payload["id"],
-                    position=position,
-                    auto_label=payload["label"],
-                    payload=payload,
-                    centroid=struct.pack("<4f", 1.0, 0.0, 0.0, float(position)),
-                )
-            )
-        for i, (customer_id, name) in enumerate(customers):
-            core = i % 2 == 0
-            session.add(
-                CustomerAssignment(
-                    run_id=run_id,
-                    customer_id=customer_id,
-                    persona_id=PERSONA_IDS[i % 2],
-                    name=name,
-                    confidence=0.9,
-                    grade="A" if core else "C",
-                    core_growth=core,
-                    annual_revenue=10000.0,
-                    cost_to_serve=100.0,
-                    margin=9900.0,
-                    contacts=2,
-                )
-            )
-    return run_id
+        for i, (customer_id, name) in enumerate(customers)
+    ]
+    data = ReportData.model_validate(
+        {
+            "pond": {
+                "in": [{"attribute": a, "value": v, "lift": 1.5, "customers": 5} for a, v in pond_in],
+                "out": [],
+            },
+            "map": {
+                "method": "pca",
+                "points": [
+                    {"customer_id": cid, "persona_id": PERSONA_IDS[i % 2], "x": float(i), "y": 0.5}
+                    for i, (cid, _) in enumerate(customers)
+                ],
+            },
+            "unmatched_customer_ids": list(unmatched),
+            "rules": ["Grade A if R >= 1 and C <= 1."],
+        }
+    )
+    return store_succeeded_run(
+        database,
+        run_id=run_id,
+        personas=personas,
+        customers=rows,
+        report_data=data,
+    )

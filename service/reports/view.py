@@ -1,0 +1,129 @@
+"""What the report template shows, taken from the typed personas, run and report data (no formatting here)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from service.personas.schemas import CustomerRow, Persona, PersonaList
+from service.reports.formatting import DASH, sentiment_word
+from service.reports.schemas import ReportData
+from service.runs.schemas import RunRead
+
+GRADE_NAMES = {"A": "grow", "B": "serve as is", "C": "avoid or fix"}
+UNMATCHED_SHOWN = 20
+TOTAL_STAGE = "total"  # the whole discovery, stored beside its stages: not a stage of its own
+
+
+def display_labels(personas: Sequence[Persona]) -> dict[str, str]:
+    """Persona id -> a label unique in this report (a repeated or blank label gains part of its id)."""
+    raw = {p.id: (p.label.strip() or p.id) for p in personas}
+    counts = Counter(raw.values())
+    return {pid: (label if counts[label] == 1 else f"{label} ({pid[:8]})") for pid, label in raw.items()}
+
+
+def persona_view(p: Persona, label: str, colour: str) -> dict[str, Any]:
+    """One persona card: its figures, words and pond, under the report's label and colour."""
+    jobs = sorted(p.jobs, key=lambda j: -j.share)
+    return {
+        "id": p.id,
+        "anchor": "persona-" + re.sub(r"[^A-Za-z0-9_-]", "-", p.id),
+        "label": label,
+        "label_is_human": p.label_is_human,
+        "colour": colour,
+        "grade": p.grade,
+        "grade_name": GRADE_NAMES.get(p.grade, ""),
+        "core_growth": p.core_growth,
+        "core_growth_note": p.core_growth_note,
+        "customers": p.customers,
+        "transcripts": p.transcripts,
+        "share": p.share,
+        "revenue_total": p.revenue.total,
+        "revenue_per_customer": p.revenue.per_customer,
+        "cost_total": p.cost_to_serve.total,
+        "cost_per_customer": p.cost_to_serve.per_customer,
+        "cost_per_contact": p.cost_to_serve.per_contact,
+        "margin_per_customer": p.margin_per_customer,
+        "contacts_per_customer": p.contacts_per_customer,
+        "avg_handle_minutes": p.avg_handle_minutes,
+        "r": p.revenue_index,
+        "c": p.cost_index,
+        "sentiment": p.sentiment,
+        "sentiment_word": sentiment_word(p.sentiment),
+        "keywords": list(p.keywords),
+        "quotes": list(p.quotes),
+        "jobs": [j.model_dump() for j in jobs],
+        "motivations": [m.model_dump() for m in p.motivations],
+        "consequences": [c.model_dump() for c in p.consequences],
+        "pond_in": [e.model_dump() for e in p.pond.in_],
+        "pond_out": [e.model_dump() for e in p.pond.out],
+    }
+
+
+def headline(views: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The few sentences a CX leader reads first: who to grow, who to fix."""
+    return {
+        "core": next((v for v in views if v["core_growth"]), None),
+        "grade_a": [v for v in views if v["grade"] == "A"],
+        "grade_c": [v for v in views if v["grade"] == "C"],
+        "no_revenue": [v for v in views if v["r"] is None],
+    }
+
+
+def _stages(run: RunRead, data: ReportData) -> tuple[dict[str, float], float | None]:
+    """Seconds per stage of the whole run (loading to storing) and their sum; runs stored without them show
+    discovery's own stages."""
+    timings = run.summary.timings or data.timings
+    stages = {k: v for k, v in timings.items() if k != TOTAL_STAGE}
+    return (stages, sum(stages.values())) if stages else ({}, None)
+
+
+def summary(personas: PersonaList, run: RunRead, data: ReportData) -> dict[str, Any]:
+    """The run at a glance: counts, money, window, quality, method and timings."""
+    totals, customers = personas.totals, personas.totals.customers
+    matched, revenue, cost = totals.matched_customers, totals.revenue, totals.cost_to_serve
+    unmatched_ids = data.unmatched_customer_ids
+    stages, total_seconds = _stages(run, data)
+    window = [*data.data_window, None, None]
+    return {
+        "customers": customers,
+        "matched_customers": matched,
+        "unmatched_customers": run.summary.unmatched_customers,
+        "unmatched_ids": unmatched_ids[:UNMATCHED_SHOWN],
+        "unmatched_more": max(len(unmatched_ids) - UNMATCHED_SHOWN, 0),
+        "transcripts": totals.transcripts,
+        "revenue": revenue,
+        "cost_to_serve": cost,
+        "revenue_per_customer": revenue / matched if matched else None,
+        "cost_per_customer": cost / customers if customers else None,
+        "margin": revenue - cost,
+        "run_date": run.finished_at or run.created_at,
+        "generated_at": personas.generated_at,
+        "window_from": window[0] or run.params.get("since"),
+        "window_to": window[1] or run.params.get("until"),
+        "quality": data.quality,
+        "quality_metric": data.quality_metric or "",
+        "criterion": data.criterion or "",
+        "chosen_k": data.chosen_k,
+        "min_personas": run.params.get("min_personas"),
+        "max_personas": run.params.get("max_personas"),
+        "model_name": run.model_name or DASH,
+        "map_method": data.map.method,
+        "timings": stages,
+        "total_seconds": total_seconds,
+    }
+
+
+def accounts(rows: Sequence[CustomerRow], label_of: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The top core-growth accounts, each with its persona's report label."""
+    return [
+        {**row.model_dump(), "persona_label": label_of.get(row.persona_id, row.persona_id)} for row in rows
+    ]
+
+
+def notes(personas: Sequence[Persona], data: ReportData) -> list[str]:
+    """Notes on the run's data, then each persona's grade note (naming personas as they are named now)."""
+    graded = [p.core_growth_note for p in personas if p.core_growth_note]
+    return [*data.notes, *graded]
