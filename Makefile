@@ -9,16 +9,25 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo serve test lint bench clean
+.PHONY: install demo serve test lint bench clean lock
 
 install: $(STAMP)
 
 # torch first, pinned: the CPU build on disk; otherwise a dependency would pull a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+# Everything else at the versions in constraints.txt, so a fresh machine installs what CI tested.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+# Re-resolve pyproject.toml in a throwaway venv and write the versions it chose to constraints.txt.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet torch==2.13.0
+	.lock-venv/bin/pip install --quiet -e ".[dev]"
+	{ sed -n '1,2p' constraints.txt; .lock-venv/bin/pip freeze --exclude-editable | grep -vi '^torch=='; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .lock-venv
 
 demo: install
 	$(BIN)/personas demo
@@ -30,6 +39,7 @@ lint: install
 	$(BIN)/ruff check service pipelines tests bench migrations
 	$(BIN)/ruff format --check service pipelines tests bench migrations
 	$(BIN)/mypy service pipelines
+	$(BIN)/python .ci/check_structure.py service pipelines
 
 # The suite runs on SQLite; when PERSONAS_TEST_DATABASE_URL is set (CI) the database tests run again on it.
 test: lint

@@ -255,7 +255,7 @@ def main() -> None:
     try:
         app()
     except ConfigurationError as exc:
-        Console(stderr=True).print(f"[red]configuration error:[/red] {exc}", highlight=False)
+        print(f"configuration error: {exc}", file=sys.stderr)  # one line, never wrapped
         sys.exit(2)
 
 

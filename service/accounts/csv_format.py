@@ -8,7 +8,7 @@ import io
 from pydantic import ValidationError
 
 from service.accounts.schemas import MAX_ACCOUNTS, AccountIn, AttributeValue
-from service.errors import Problem, field_error
+from service.domain_errors import InvalidInput, invalid_field
 
 REQUIRED_COLUMNS = ("customer_id", "annual_revenue")
 KNOWN_COLUMNS = {"customer_id", "annual_revenue", "name", "currency"}
@@ -33,24 +33,24 @@ def parse_accounts_csv(body: bytes) -> list[AccountIn]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise field_error("body", "CSV must be UTF-8") from None
+        raise invalid_field("body", "CSV must be UTF-8") from None
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
-        raise field_error("body", f"not valid CSV: {exc}") from None
+        raise invalid_field("body", f"not valid CSV: {exc}") from None
     if not rows:
-        raise field_error("body", "empty CSV: expected a header with customer_id and annual_revenue")
+        raise invalid_field("body", "empty CSV: expected a header with customer_id and annual_revenue")
     header = [h.strip() for h in rows[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise field_error("header", f"missing column(s): {', '.join(missing)}")
+        raise invalid_field("header", f"missing column(s): {', '.join(missing)}")
     if len(set(header)) != len(header) or "" in header:
-        raise field_error("header", "column names must be unique and non-empty")
+        raise invalid_field("header", "column names must be unique and non-empty")
     data = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     if not data:
-        raise field_error("body", "no account rows after the header")
+        raise invalid_field("body", "no account rows after the header")
     if len(data) > MAX_ACCOUNTS:
-        raise field_error("body", f"at most {MAX_ACCOUNTS} rows per request")
+        raise invalid_field("body", f"at most {MAX_ACCOUNTS} rows per request")
     accounts, errors = [], []
     for index, row in enumerate(data):
         if len(row) != len(header):
@@ -74,5 +74,5 @@ def parse_accounts_csv(body: bytes) -> list[AccountIn]:
                 errors.append({"field": field, "message": e["msg"]})
     if errors:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        raise Problem(422, detail, errors=errors[:200])
+        raise InvalidInput(detail, errors=errors[:200])
     return accounts

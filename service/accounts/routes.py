@@ -11,6 +11,7 @@ from service.accounts import service
 from service.accounts.csv_format import parse_accounts_csv
 from service.accounts.schemas import AccountBatchIn, AccountRead, UpsertResult
 from service.deps import IngestKey, RawBody, ReadKey, ReadSession, WriteSession
+from service.domain_errors import InvalidInput, NotFound
 from service.errors import Problem
 from service.openapi_schema import inline_schema
 
@@ -32,8 +33,8 @@ def _parse_json(body: bytes) -> AccountBatchIn:
         errors = [
             {"field": ".".join(map(str, e["loc"])) or "body", "message": e["msg"]} for e in exc.errors()
         ]
-        raise Problem(
-            422, "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors
+        raise InvalidInput(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]), errors=errors
         ) from None
 
 
@@ -62,5 +63,5 @@ def read_account(
     """One account by customer id."""
     account = service.get_account(session, customer_id=customer_id)
     if account is None:
-        raise Problem(404, f"No account with customer_id '{customer_id}'.")
+        raise NotFound(f"No account with customer_id '{customer_id}'.")
     return AccountRead.model_validate(account, from_attributes=True)

@@ -63,3 +63,32 @@ def test_ingest_accounts_csv(cli_env: None, client: TestClient, keys: dict[str, 
     }
     path.write_text("customer_id,annual_revenue\nc-9,abc\n")
     assert runner.invoke(app, ["ingest", "accounts", str(path)]).exit_code == 1
+
+
+@pytest.mark.parametrize("command", [["keys", "list"], ["serve", "--port", "0"]])
+def test_a_configuration_error_is_one_line_naming_the_variable(
+    command: list[str], database_url: str, tmp_path: Path
+) -> None:
+    """A real process, as a user starts it: no traceback, the variable named, the (secret) value not echoed."""
+    import subprocess
+    import sys
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PERSONAS_DATABASE_URL": database_url,
+        "PERSONAS_BOOTSTRAP_ADMIN_KEY": "abcd1234",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert "PERSONAS_BOOTSTRAP_ADMIN_KEY" in lines[0] and "16 characters" in lines[0]
+    assert "abcd1234" not in done.stderr + done.stdout and "Traceback" not in done.stderr
