@@ -9,11 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 WORKDIR /app
 # CPU build of torch first, so sentence-transformers does not pull the CUDA one.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY service ./service
 COPY pipelines ./pipelines
 COPY migrations ./migrations
-RUN pip install .
+# The versions CI tested (constraints.txt pins everything but torch, installed above from the CPU index).
+RUN pip install -c constraints.txt .
 # Export the ONNX model (fp32, and int8 for the build machine's CPU family) at build time, so the first run
 # does not pay for it. The int8 file is per CPU family: a host of another family quantizes its own copy from
 # the fp32 file on first use (seconds), so the cache stays writable by the app user.
