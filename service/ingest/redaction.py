@@ -15,11 +15,11 @@ from typing import Any
 import phonenumbers
 from phonenumbers import Leniency
 
+from service.ingest.schemas import MAX_JSON_DEPTH
+
 __all__ = [
     "PLACEHOLDERS",
-    "MAX_JSON_DEPTH",
     "Redaction",
-    "json_depth",
     "redact_json",
     "redact_text",
     "redact_turns",
@@ -298,24 +298,6 @@ def redact_turns(turns: list[dict]) -> tuple[list[dict], dict[str, int]]:
 
 
 # ---------------------------------------------------------------------------------------------------- JSON
-#: Deepest nesting of free-form JSON (transcript metadata) that is accepted and redacted.
-MAX_JSON_DEPTH = 32
-
-
-def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
-    """Nesting depth of a JSON value (a scalar is 0), counted without recursion and only up to `limit` + 1."""
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            depth += 1
-            deepest = max(deepest, depth)
-            if depth > limit:
-                return depth
-            stack.extend((child, depth) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
-
-
 def _add(totals: dict[str, int], counts: dict[str, int]) -> None:
     for kind, n in counts.items():
         totals[kind] = totals.get(kind, 0) + n

@@ -22,12 +22,10 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Any, Protocol, runtime_checkable
 
+from service.ingest.schemas import MAX_JSON_DEPTH, MAX_TURNS
+
 #: Accepted clock difference between a signed timestamp and ``now``, both ways.
 TOLERANCE_SECONDS = 300
-#: JSON nesting deeper than this is refused before parsing (no vendor payload comes close).
-MAX_DEPTH = 32
-#: TranscriptIn accepts 1..2000 turns; longer conversations keep their first 2000 turns.
-MAX_TURNS = 2000
 #: Longest id accepted from a vendor payload.
 MAX_ID_LENGTH = 128
 
@@ -136,8 +134,8 @@ def load_json(body: bytes) -> Any:
         raise PayloadError("body", f"not valid UTF-8 (byte {exc.start})") from None
     if not text.strip():
         raise PayloadError("body", "is empty")
-    if _too_deep(text, MAX_DEPTH):
-        raise PayloadError("body", f"JSON nested deeper than {MAX_DEPTH} levels")
+    if _too_deep(text, MAX_JSON_DEPTH):
+        raise PayloadError("body", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

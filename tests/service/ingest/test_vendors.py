@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from standardwebhooks import Webhook
 
-from service.ingest.schemas import TranscriptIn
+from service.ingest.schemas import MAX_JSON_DEPTH, MAX_TURNS, TranscriptIn
 from service.ingest.vendors import VENDORS, Delivery, PayloadError, SignatureError, Vendor
-from service.ingest.vendors.base import MAX_DEPTH, MAX_TURNS, html_to_text, pseudonym
+from service.ingest.vendors.base import html_to_text, pseudonym
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "webhooks"
 NOW = 1_717_000_000.0  # a fixed "now" for the vendors whose clock is fully injectable
@@ -921,7 +921,7 @@ HOSTILE_BODIES = [
     b"\xc3\x28",  # invalid UTF-8 sequence
     b"{" * 100_000,
     b"[" * 5000 + b"]" * 5000,
-    b'{"a":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1),
+    b'{"a":' * (MAX_JSON_DEPTH + 1) + b"1" + b"}" * (MAX_JSON_DEPTH + 1),
     b"null",
     b"true",
     b"42",
@@ -947,7 +947,7 @@ def test_hostile_bodies_raise_only_payload_error(name: str, body: bytes) -> None
 
 @pytest.mark.parametrize("name", ALL)
 def test_deep_nesting_is_refused_with_a_field(name: str) -> None:
-    body = b'{"x": ' + b"[" * (MAX_DEPTH + 5) + b"]" * (MAX_DEPTH + 5) + b"}"
+    body = b'{"x": ' + b"[" * (MAX_JSON_DEPTH + 5) + b"]" * (MAX_JSON_DEPTH + 5) + b"}"
     with pytest.raises(PayloadError, match="nested") as err:
         VENDORS[name].parse({}, body)
     assert err.value.field == "body"
