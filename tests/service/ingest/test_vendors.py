@@ -18,7 +18,8 @@ from standardwebhooks import Webhook
 
 from service.ingest.schemas import MAX_JSON_DEPTH, MAX_TURNS, TranscriptIn
 from service.ingest.vendors import VENDORS, Delivery, PayloadError, SignatureError, Vendor
-from service.ingest.vendors.base import html_to_text, pseudonym
+from service.ingest.vendors.html_text import html_to_text
+from service.ingest.vendors.pseudonyms import pseudonym
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "webhooks"
 NOW = 1_717_000_000.0  # a fixed "now" for the vendors whose clock is fully injectable
