@@ -14,6 +14,9 @@ from service.ingest.redaction import redact_json, redact_turns
 from service.ingest.schemas import IngestResult, TranscriptIn
 from service.upsert import insert_for
 
+#: The ``source`` stored with transcripts sent to the API or loaded by the CLI (webhooks store the vendor's name).
+API_SOURCE = "api"
+
 
 def check_text_limits(transcripts: Sequence[TranscriptIn], *, max_turn_chars: int) -> None:
     """413 on the first turn whose text is longer than the configured limit."""
