@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .cards import card_spans
@@ -27,7 +27,7 @@ class Redaction:
     counts: dict[str, int]  # e.g. {"EMAIL": 1, "CARD": 2}; only non-zero entries
 
 
-_DETECTORS: tuple[tuple[str, Callable[[str], Iterator[Span]]], ...] = (
+_DETECTORS: tuple[tuple[str, Callable[[str], Iterable[Span]]], ...] = (
     ("EMAIL", email_spans),
     ("IBAN", iban_spans),
     ("CARD", card_spans),
