@@ -87,6 +87,14 @@ def _checked_windows(scan: str) -> Iterator[tuple[int, int, int]]:
             yield start, end, work
 
 
+def phone_check_work(text: str) -> Iterator[int]:
+    """The matcher's work on `text`, window by window: what a RedactionBudget counts."""
+    if not _PHONE_MIN_DIGITS_RE.match(text):
+        return
+    for _, _, work in _checked_windows(_IDD_00_RE.sub(" +", text)):
+        yield work
+
+
 def phone_spans(text: str) -> list[Span]:
     if not _PHONE_MIN_DIGITS_RE.match(text):
         return []

@@ -11,7 +11,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneMetadata, phonenumberutil
 
-from service.ingest.redaction import phones, redact_text
+from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, phones, redact_text
 from service.ingest.redaction.phones import MAX_WINDOW
 
 
@@ -92,13 +92,28 @@ def test_phones_inside_a_long_number_dense_stretch_are_each_found_once(noise: st
 
 
 @pytest.mark.parametrize("shape", NUMBER_DENSE)
-def test_phone_work_grows_linearly(shape: str, phone_parse_calls: list[str]) -> None:
-    redact_text(NUMBER_DENSE[shape](2_000))
-    small = len(phone_parse_calls)
-    phone_parse_calls.clear()
-    redact_text(NUMBER_DENSE[shape](8_000))
-    large = len(phone_parse_calls)
-    assert large <= 5 * small + 5, (small, large)  # linear: about 4x for 4x the input (quadratic: 16x)
+def test_phone_work_is_counted_and_grows_linearly(shape: str, phone_parse_calls: list[str]) -> None:
+    def work(size: int) -> tuple[int, int]:
+        budget = RedactionBudget(limit=10**9)
+        phone_parse_calls.clear()
+        redact_text(NUMBER_DENSE[shape](size), budget)
+        assert len(phone_parse_calls) <= budget.used  # the budget counts at least the parses done
+        return budget.used, len(phone_parse_calls)
+
+    (small_work, small_parses), (large_work, large_parses) = work(2_000), work(8_000)
+    # Linear: about 4x for 4x the input (a quadratic scan would be 16x).
+    assert large_work <= 5 * small_work + 5, (small_work, large_work)
+    assert large_parses <= 5 * small_parses + 5, (small_parses, large_parses)
+
+
+def test_the_budget_is_spent_before_the_matcher_runs(phone_parse_calls: list[str]) -> None:
+    budget = RedactionBudget(limit=10_000)
+    redact_text("1/" * 2_000, budget)  # 4,000 characters, in pieces whose overlaps count twice
+    assert 3_999 <= budget.used < 5_000
+    with pytest.raises(RedactionBudgetExceeded, match="more than 10000 characters"):
+        redact_text("call 415-555-2671 " + "1/" * 4_000, budget)
+    assert len(phone_parse_calls) <= 4_000  # none for the text that did not fit
+    assert budget.used > budget.limit
 
 
 def test_skipped_windows_cannot_hold_a_valid_number() -> None:
