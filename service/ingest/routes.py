@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from service.deps import IngestKey, ReadKey, ReadSession, SettingsDep, WriteSession
 from service.ingest import service
 from service.ingest.schemas import IngestResult, TranscriptBatchIn, TranscriptPage, TranscriptRead
+from service.ingest.service import API_SOURCE
 from service.pagination import decode_int_cursor, encode_cursor
 from service.personas import service as personas
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
-API_SOURCE = "api"
 
 
 @router.post("", status_code=202, response_model=IngestResult)

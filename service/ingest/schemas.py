@@ -8,13 +8,28 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.ingest.redaction import MAX_JSON_DEPTH, json_depth
-
 Channel = Literal["chat", "call", "email", "other"]
 Speaker = Literal["customer", "agent", "bot", "system"]
 MAX_BATCH = 1000
+#: Turns one transcript may hold; webhook adapters keep a longer conversation's first MAX_TURNS turns.
 MAX_TURNS = 2000
+#: Deepest JSON nesting accepted: transcript metadata, and webhook bodies before they are parsed.
+MAX_JSON_DEPTH = 32
 EARLIEST, LATEST = 1970, 2100
+
+
+def json_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    """Nesting depth of a JSON value (a scalar is 0), counted without recursion and only up to `limit` + 1."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return depth
+            stack.extend((child, depth) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def utc_timestamp(value: datetime | None) -> datetime | None:

@@ -8,11 +8,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.errors import Problem
+from service.errors import Problem, field_error
 from service.ingest.models import Transcript, WebhookDelivery
-from service.ingest.redaction import redact_json, redact_turns
+from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, redact_json, redact_turns
 from service.ingest.schemas import IngestResult, TranscriptIn
 from service.upsert import insert_for
+
+#: The ``source`` stored with transcripts sent to the API or loaded by the CLI (webhooks store the vendor's name).
+API_SOURCE = "api"
+#: Characters of digit runs one call may have checked for phone numbers (see redaction.budget). Bounds the
+#: CPU of a request to about 6 s on the worst text found (60 us a character; before, a 10 MB body cost
+#: minutes); the largest legal batch in tests/service/security (10 MB, 4% numbers) needs about 32,000.
+MAX_PHONE_CHECK_CHARS = 100_000
 
 
 def check_text_limits(transcripts: Sequence[TranscriptIn], *, max_turn_chars: int) -> None:
@@ -25,11 +32,11 @@ def check_text_limits(transcripts: Sequence[TranscriptIn], *, max_turn_chars: in
                 raise Problem(413, f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
-def _row(source: str, transcript: TranscriptIn) -> dict[str, Any]:
+def _row(source: str, transcript: TranscriptIn, budget: RedactionBudget) -> dict[str, Any]:
     turns = [turn.model_dump(mode="json", exclude_none=True) for turn in transcript.turns]
-    redacted, counts = redact_turns(turns)
+    redacted, counts = redact_turns(turns, budget)
     # Free-form metadata can carry personal data too (a contact email, a callback number): redacted alike.
-    metadata, metadata_counts = redact_json(transcript.metadata)
+    metadata, metadata_counts = redact_json(transcript.metadata, budget)
     for kind, n in metadata_counts.items():
         counts[kind] = counts.get(kind, 0) + n
     return {
@@ -45,11 +52,24 @@ def _row(source: str, transcript: TranscriptIn) -> dict[str, Any]:
     }
 
 
+def _redacted_rows(source: str, transcripts: Sequence[TranscriptIn]) -> list[dict[str, Any]]:
+    """Rows with personal data redacted; 413 once the batch needs more redaction work than one call may do."""
+    budget = RedactionBudget(limit=MAX_PHONE_CHECK_CHARS)
+    rows = []
+    for i, transcript in enumerate(transcripts):
+        try:
+            rows.append(_row(source, transcript, budget))
+        except RedactionBudgetExceeded as exc:
+            message = f"{exc} in one request; send fewer transcripts per request"
+            raise field_error(f"transcripts.{i}", message, status=413) from None
+    return rows
+
+
 def store_transcripts(session: Session, *, source: str, transcripts: Sequence[TranscriptIn]) -> IngestResult:
     """Insert what is new; (source, external_id) already stored counts as a duplicate, not an error."""
     if not transcripts:
         return IngestResult(accepted=0, duplicates=0)
-    rows = [_row(source, t) for t in transcripts]
+    rows = _redacted_rows(source, transcripts)
     table = Transcript.__table__
     statement = (
         insert_for(session, table)

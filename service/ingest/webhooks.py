@@ -14,7 +14,7 @@ from service.errors import Problem, field_error
 from service.ingest import service
 from service.ingest.schemas import IngestResult, TranscriptIn
 from service.ingest.vendors import VENDORS
-from service.ingest.vendors.base import PayloadError, SignatureError
+from service.ingest.vendors.protocol import PayloadError, SignatureError
 
 log = logging.getLogger("personas.webhooks")
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
-from .base import Delivery, PayloadError, SignatureError, Vendor
 from .freshdesk import FreshdeskVendor
 from .generic import GenericVendor
 from .intercom import IntercomVendor
+from .protocol import Delivery, PayloadError, SignatureError, Vendor
 from .zendesk import ZendeskVendor
 
 VENDORS: dict[str, Vendor] = {

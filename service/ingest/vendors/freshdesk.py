@@ -37,27 +37,17 @@ import base64
 import binascii
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from .base import (
-    Delivery,
-    PayloadError,
-    SignatureError,
-    cap_turns,
-    customer_key,
-    join,
-    load_json,
-    lower_headers,
-    obj,
-    opt_id,
-    opt_str,
-    opt_time,
-    pseudonym,
-    require_secret,
-    tag_list,
-    to_text,
-    turn,
-)
+from .fields import join, obj, opt_id, opt_str, tag_list
+from .html_text import to_text
+from .protocol import Delivery, PayloadError, SignatureError
+from .pseudonyms import customer_key, pseudonym
+from .signatures import lower_headers, require_secret
+from .strict_json import load_json
+from .timestamps import opt_time
+from .turns import cap_turns, turn
 
 SECRET_HEADER = "x-personas-secret"
 
@@ -137,75 +127,21 @@ class FreshdeskVendor:
             raise SignatureError("shared secret mismatch")
 
     def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
-        data = obj(load_json(body), "body")
-        if "freshdesk_webhook" in data:
-            t = obj(data["freshdesk_webhook"], "freshdesk_webhook")
-            p = "freshdesk_webhook"
-        elif "ticket_id" in data:
-            t, p = data, ""
-        else:
-            raise PayloadError("freshdesk_webhook", "is required")
-
+        t, p = _ticket_object(obj(load_json(body), "body"))
         ticket_id = opt_id(t, "ticket_id", p)
         if ticket_id is None:
             raise PayloadError(join(p, "ticket_id"), "is required")
-        company_id = opt_id(t, "ticket_company_id", p)
-        requester_id = opt_id(t, "ticket_requester_id", p) or opt_id(t, "ticket_contact_id", p)
-        email = opt_str(t, "ticket_contact_email", p) or opt_str(t, "ticket_requester_email", p)
-        if company_id:
-            customer_id, origin = customer_key(company_id, "freshdesk"), "company"
-        elif requester_id:
-            customer_id, origin = customer_key(requester_id, "freshdesk"), "requester"
-        elif email and "@" in email:
-            customer_id, origin = pseudonym("freshdesk-email", email), "email_hash"
-        else:
-            raise PayloadError(
-                join(p, "ticket_requester_id"), "a company id, requester id or contact email is required"
-            )
-
+        customer = _customer(t, p)
         created = opt_time(t, "ticket_created_at", p) or opt_time(t, "ticket_created_on", p)
         source = opt_str(t, "ticket_source", p)
-        description = to_text(opt_str(t, "ticket_description_text", p) or opt_str(t, "ticket_description", p))
-        latest = to_text(opt_str(t, "ticket_latest_public_comment", p))
-        author_raw = (opt_str(t, "ticket_latest_public_comment_author", p) or "agent").strip().lower()
-        if author_raw not in _SPEAKERS:
-            field = join(p, "ticket_latest_public_comment_author")
-            raise PayloadError(field, "must be 'agent' or 'customer'")
-
-        turns: list[dict[str, Any]] = []
-        if description:
-            turns.append(turn("customer", description, created))
-        if latest and latest != description:
-            turns.append(turn(_SPEAKERS[author_raw], latest, None))
-
-        metadata: dict[str, Any] = {"freshdesk_ticket_id": ticket_id, "customer_id_from": origin}
-        if company_id:
-            metadata["freshdesk_company_id"] = company_id
-        if requester_id:
-            metadata["freshdesk_requester_id"] = customer_key(requester_id, "freshdesk")
-        company_name = opt_str(t, "ticket_company_name", p)
-        if company_name and company_name.strip():
-            metadata["company_name"] = company_name.strip()[:200]
-        if source:
-            metadata["source"] = source.strip()[:50]
-        for key, name in (
-            ("ticket_status", "status"),
-            ("ticket_priority", "priority"),
-            ("ticket_type", "type"),
-        ):
-            value = opt_str(t, key, p)
-            if value and value.strip():
-                metadata[name] = value.strip()[:50]
-        tags = tag_list(t, "ticket_tags", p, sep=r"[,;]")
-        if tags:
-            metadata["tags"] = tags
-        metadata["escalated"] = "escalated" in tags or str(metadata.get("priority", "")).lower() == "urgent"
+        turns = _turns(t, p, created)
+        metadata = _metadata(t, p, ticket_id=ticket_id, customer=customer, source=source)
         turns = cap_turns(turns, metadata)
         if not turns:
             return Delivery(delivery_id=None, transcripts=[])
         transcript = {
             "external_id": f"freshdesk-ticket-{ticket_id}",
-            "customer_id": customer_id,
+            "customer_id": customer.customer_id,
             "channel": map_channel(source),
             "started_at": created,
             "duration_seconds": None,
@@ -213,3 +149,80 @@ class FreshdeskVendor:
             "metadata": metadata,
         }
         return Delivery(delivery_id=None, transcripts=[transcript])
+
+
+@dataclass(frozen=True)
+class _Customer:
+    customer_id: str
+    origin: str  # which field customer_id comes from: company, requester or email_hash
+    company_id: str | None
+    requester_id: str | None
+
+
+def _ticket_object(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The ticket fields and their path: wrapped in ``freshdesk_webhook`` ("Simple" content) or not."""
+    if "freshdesk_webhook" in data:
+        return obj(data["freshdesk_webhook"], "freshdesk_webhook"), "freshdesk_webhook"
+    if "ticket_id" in data:
+        return data, ""
+    raise PayloadError("freshdesk_webhook", "is required")
+
+
+def _customer(t: dict[str, Any], p: str) -> _Customer:
+    """customer_id from the company, else the requester, else a pseudonym of the requester's email."""
+    company_id = opt_id(t, "ticket_company_id", p)
+    requester_id = opt_id(t, "ticket_requester_id", p) or opt_id(t, "ticket_contact_id", p)
+    email = opt_str(t, "ticket_contact_email", p) or opt_str(t, "ticket_requester_email", p)
+    if company_id:
+        return _Customer(customer_key(company_id, "freshdesk"), "company", company_id, requester_id)
+    if requester_id:
+        return _Customer(customer_key(requester_id, "freshdesk"), "requester", company_id, requester_id)
+    if email and "@" in email:
+        return _Customer(pseudonym("freshdesk-email", email), "email_hash", company_id, requester_id)
+    raise PayloadError(
+        join(p, "ticket_requester_id"), "a company id, requester id or contact email is required"
+    )
+
+
+def _turns(t: dict[str, Any], p: str, created: str | None) -> list[dict[str, Any]]:
+    """The description as the customer's turn, then the latest public comment unless it repeats it."""
+    description = to_text(opt_str(t, "ticket_description_text", p) or opt_str(t, "ticket_description", p))
+    latest = to_text(opt_str(t, "ticket_latest_public_comment", p))
+    author_raw = (opt_str(t, "ticket_latest_public_comment_author", p) or "agent").strip().lower()
+    if author_raw not in _SPEAKERS:
+        field = join(p, "ticket_latest_public_comment_author")
+        raise PayloadError(field, "must be 'agent' or 'customer'")
+    turns: list[dict[str, Any]] = []
+    if description:
+        turns.append(turn("customer", description, created))
+    if latest and latest != description:
+        turns.append(turn(_SPEAKERS[author_raw], latest, None))
+    return turns
+
+
+def _metadata(
+    t: dict[str, Any], p: str, *, ticket_id: str, customer: _Customer, source: str | None
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"freshdesk_ticket_id": ticket_id, "customer_id_from": customer.origin}
+    if customer.company_id:
+        metadata["freshdesk_company_id"] = customer.company_id
+    if customer.requester_id:
+        metadata["freshdesk_requester_id"] = customer_key(customer.requester_id, "freshdesk")
+    company_name = opt_str(t, "ticket_company_name", p)
+    if company_name and company_name.strip():
+        metadata["company_name"] = company_name.strip()[:200]
+    if source:
+        metadata["source"] = source.strip()[:50]
+    for key, name in (
+        ("ticket_status", "status"),
+        ("ticket_priority", "priority"),
+        ("ticket_type", "type"),
+    ):
+        value = opt_str(t, key, p)
+        if value and value.strip():
+            metadata[name] = value.strip()[:50]
+    tags = tag_list(t, "ticket_tags", p, sep=r"[,;]")
+    if tags:
+        metadata["tags"] = tags
+    metadata["escalated"] = "escalated" in tags or str(metadata.get("priority", "")).lower() == "urgent"
+    return metadata

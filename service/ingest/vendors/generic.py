@@ -20,16 +20,10 @@ from typing import Any
 
 from standardwebhooks import Webhook
 
-from .base import (
-    Delivery,
-    PayloadError,
-    SignatureError,
-    check_fresh,
-    load_json,
-    lower_headers,
-    obj,
-    require_header,
-)
+from .fields import obj
+from .protocol import Delivery, PayloadError, SignatureError
+from .signatures import check_fresh, lower_headers, require_header
+from .strict_json import load_json
 
 _SIGNATURE_ENTRY = re.compile(r"v\d+,[A-Za-z0-9+/=_-]+")
 

@@ -34,31 +34,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import (
-    Delivery,
-    PayloadError,
-    SignatureError,
-    cap_turns,
-    customer_key,
-    join,
-    load_json,
-    lower_headers,
-    obj,
-    opt_bool,
-    opt_id,
-    opt_list,
-    opt_obj,
-    opt_str,
-    opt_time,
-    req_id,
-    req_obj,
-    require_header,
-    require_secret,
-    sort_key_time,
-    tag_list,
-    to_text,
-    turn,
-)
+from .fields import join, obj, opt_bool, opt_id, opt_list, opt_obj, opt_str, req_id, req_obj, tag_list
+from .html_text import to_text
+from .protocol import Delivery, PayloadError, SignatureError
+from .pseudonyms import customer_key
+from .signatures import lower_headers, require_header, require_secret
+from .strict_json import load_json
+from .timestamps import opt_time, sort_key_time
+from .turns import cap_turns, turn
 
 SIGNATURE = "x-hub-signature"
 
@@ -144,81 +127,14 @@ class IntercomVendor:
         source = opt_obj(c, "source", p) or {}
         sp = join(p, "source")
         source_author = opt_obj(source, "author", sp) or {}
-
-        contact_ids: list[str] = []
-        customer: str | None = None
-        contacts_block = opt_obj(c, "contacts", p)
-        if contacts_block is not None:
-            cp = join(p, "contacts")
-            for i, raw in enumerate(opt_list(contacts_block, "contacts", cp)):
-                ip = f"{cp}.contacts.{i}"
-                contact = obj(raw, ip)
-                cid = req_id(contact, "id", ip)
-                contact_ids.append(cid)
-                if customer is None:
-                    customer = opt_id(contact, "external_id", ip) or cid
-        if (
-            customer is None
-            and (opt_str(source_author, "type", join(sp, "author")) or "").lower() in _CUSTOMER
-        ):
-            customer = opt_id(source_author, "id", join(sp, "author"))
-        if customer is None:
-            raise PayloadError(f"{p}.contacts", "no contact identifies the customer")
-
+        customer, contact_ids = _customer(c, p, source_author)
         turns: list[dict[str, Any]] = []
-        notes = 0
-        source_text = to_text(opt_str(source, "body", sp))
-        if source_text and not opt_bool(source, "redacted", sp, default=False):
-            author_type = opt_str(source_author, "type", join(sp, "author"))
-            turns.append(turn(speaker_for(author_type), source_text, started_at))
-
-        parts_block = opt_obj(c, "conversation_parts", p)
-        rows: list[tuple[float, int, dict[str, Any]]] = []
-        if parts_block is not None:
-            pp = join(p, "conversation_parts")
-            for i, raw in enumerate(opt_list(parts_block, "conversation_parts", pp)):
-                ip = f"{pp}.conversation_parts.{i}"
-                part = obj(raw, ip)
-                part_type = (opt_str(part, "part_type", ip) or "").lower()
-                text = to_text(opt_str(part, "body", ip))
-                at = opt_time(part, "created_at", ip)
-                if part_type in _DROPPED_PARTS:
-                    notes += 1
-                    continue
-                if not text or opt_bool(part, "redacted", ip, default=False):
-                    continue
-                author = opt_obj(part, "author", ip) or {}
-                speaker = speaker_for(opt_str(author, "type", join(ip, "author")))
-                rows.append((sort_key_time(at), i, turn(speaker, text, at)))
-        rows.sort(key=lambda r: (r[0], r[1]))
-        turns.extend(r[2] for r in rows)
-
-        metadata: dict[str, Any] = {"intercom_conversation_id": conv_id}
-        if app_id:
-            metadata["intercom_app_id"] = app_id
-        if topic:
-            metadata["topic"] = topic[:100]
-        for key in ("state", "priority"):
-            value = opt_str(c, key, p)
-            if value:
-                metadata[key] = value[:50]
-        tags_block = c.get("tags")
-        if isinstance(tags_block, dict):
-            tags = tag_list(tags_block, "tags", join(p, "tags"))
-        elif tags_block is None:
-            tags = []
-        else:
-            tags = tag_list(c, "tags", p)
-        if tags:
-            metadata["tags"] = tags
-        rating = opt_obj(c, "conversation_rating", p)
-        if rating is not None:
-            value = rating.get("rating")
-            if value is not None:
-                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-                    raise PayloadError(f"{p}.conversation_rating.rating", "must be an integer from 1 to 5")
-                metadata["csat_rating"] = value
-                metadata["csat"] = (value - 1) / 4
+        source_turn = _source_turn(source, source_author, sp, started_at)
+        if source_turn is not None:
+            turns.append(source_turn)
+        part_turns, notes = _part_turns(c, p)
+        turns.extend(part_turns)
+        metadata = _metadata(c, p, conv_id=conv_id, app_id=app_id, topic=topic)
         if contact_ids:
             metadata["intercom_contact_ids"] = contact_ids[:20]
         if notes:
@@ -235,3 +151,94 @@ class IntercomVendor:
             "turns": turns,
             "metadata": metadata,
         }
+
+
+def _customer(c: dict[str, Any], p: str, source_author: dict[str, Any]) -> tuple[str, list[str]]:
+    """The customer's id (first contact's external_id or id, else a customer source author) and all contact ids."""
+    contact_ids: list[str] = []
+    customer: str | None = None
+    contacts_block = opt_obj(c, "contacts", p)
+    if contacts_block is not None:
+        cp = join(p, "contacts")
+        for i, raw in enumerate(opt_list(contacts_block, "contacts", cp)):
+            ip = f"{cp}.contacts.{i}"
+            contact = obj(raw, ip)
+            cid = req_id(contact, "id", ip)
+            contact_ids.append(cid)
+            if customer is None:
+                customer = opt_id(contact, "external_id", ip) or cid
+    ap = join(p, "source.author")
+    if customer is None and (opt_str(source_author, "type", ap) or "").lower() in _CUSTOMER:
+        customer = opt_id(source_author, "id", ap)
+    if customer is None:
+        raise PayloadError(f"{p}.contacts", "no contact identifies the customer")
+    return customer, contact_ids
+
+
+def _source_turn(
+    source: dict[str, Any], source_author: dict[str, Any], sp: str, started_at: str | None
+) -> dict[str, Any] | None:
+    """The opening message as the first turn, unless it is empty or redacted."""
+    source_text = to_text(opt_str(source, "body", sp))
+    if not source_text or opt_bool(source, "redacted", sp, default=False):
+        return None
+    author_type = opt_str(source_author, "type", join(sp, "author"))
+    return turn(speaker_for(author_type), source_text, started_at)
+
+
+def _part_turns(c: dict[str, Any], p: str) -> tuple[list[dict[str, Any]], int]:
+    """Conversation parts with text as turns in time order, and how many internal notes were dropped."""
+    parts_block = opt_obj(c, "conversation_parts", p)
+    rows: list[tuple[float, int, dict[str, Any]]] = []
+    notes = 0
+    if parts_block is not None:
+        pp = join(p, "conversation_parts")
+        for i, raw in enumerate(opt_list(parts_block, "conversation_parts", pp)):
+            ip = f"{pp}.conversation_parts.{i}"
+            part = obj(raw, ip)
+            part_type = (opt_str(part, "part_type", ip) or "").lower()
+            text = to_text(opt_str(part, "body", ip))
+            at = opt_time(part, "created_at", ip)
+            if part_type in _DROPPED_PARTS:
+                notes += 1
+                continue
+            if not text or opt_bool(part, "redacted", ip, default=False):
+                continue
+            author = opt_obj(part, "author", ip) or {}
+            speaker = speaker_for(opt_str(author, "type", join(ip, "author")))
+            rows.append((sort_key_time(at), i, turn(speaker, text, at)))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [r[2] for r in rows], notes
+
+
+def _tags(c: dict[str, Any], p: str) -> list[str]:
+    tags_block = c.get("tags")
+    if isinstance(tags_block, dict):
+        return tag_list(tags_block, "tags", join(p, "tags"))
+    if tags_block is None:
+        return []
+    return tag_list(c, "tags", p)
+
+
+def _metadata(c: dict[str, Any], p: str, *, conv_id: str, app_id: str | None, topic: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"intercom_conversation_id": conv_id}
+    if app_id:
+        metadata["intercom_app_id"] = app_id
+    if topic:
+        metadata["topic"] = topic[:100]
+    for key in ("state", "priority"):
+        value = opt_str(c, key, p)
+        if value:
+            metadata[key] = value[:50]
+    tags = _tags(c, p)
+    if tags:
+        metadata["tags"] = tags
+    rating = opt_obj(c, "conversation_rating", p)
+    if rating is not None:
+        value = rating.get("rating")
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                raise PayloadError(f"{p}.conversation_rating.rating", "must be an integer from 1 to 5")
+            metadata["csat_rating"] = value
+            metadata["csat"] = (value - 1) / 4
+    return metadata

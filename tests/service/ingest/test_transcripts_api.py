@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from service.auth.service import revoke_key
 from service.db import Database
+from service.ingest import service
 from tests.service.builders import batch, transcript_payload
 from tests.service.conftest import auth, make_key
 
@@ -152,6 +153,31 @@ def test_oversize_body_and_oversize_text_are_413(client: TestClient, keys: dict[
     response = client.post("/v1/transcripts", json=long_text, headers=auth(keys["ingest"]))
     assert response.status_code == 413
     assert response.json()["errors"][0]["field"] == "transcripts.0.turns.1.text"
+
+
+@pytest.mark.parametrize("where", ["turns", "metadata"])
+def test_number_dense_batch_is_refused_within_its_redaction_budget(
+    client: TestClient,
+    keys: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    phone_parse_calls: list[str],
+    where: str,
+) -> None:
+    # Text like "1/1/1/..." makes libphonenumber parse a candidate every other character (8 turns of 20,000
+    # characters took 11 s to store). A small budget keeps this test fast; the rule is the same at any size.
+    monkeypatch.setattr(service, "MAX_PHONE_CHECK_CHARS", 4_000, raising=False)
+    dense = "1/" * 2_400  # 4,800 characters, within the per-turn limit
+    item = transcript_payload("dense")
+    if where == "turns":
+        item["turns"] = [{"speaker": "customer", "text": dense} for _ in range(10)]
+    else:
+        item["metadata"] = {"notes": [dense] * 10}
+    response = post(client, keys["ingest"], batch(transcript_payload("plain"), item))
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["field"] == "transcripts.1"
+    assert "phone numbers" in response.json()["detail"]
+    assert len(phone_parse_calls) <= 4_000  # no more work than the budget allowed
+    assert client.get("/v1/transcripts", headers=auth(keys["read"])).json()["items"] == []
 
 
 def test_listing_paginates_with_cursor_and_filters(client: TestClient, keys: dict[str, str]) -> None:

@@ -1,3 +1,5 @@
+"""redact_text and redact_turns: positive and negative cases, placeholders, idempotence."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -1,0 +1,32 @@
+"""A bound on the redaction work one request may cause, counted in characters the phone matcher must check.
+
+libphonenumber's matcher is the costly detector. Its work is counted, before it runs, as the characters of
+the runs of digits and phone punctuation that could hold a number (6 digits or more): on the worst text found
+("1/1/1/...", ten-digit numbers between " - ") that costs up to about 60 microseconds a character, on support
+text with phone numbers, dates and ids about 13 to 64. Text over the limit costs no more than a regex scan.
+The other detectors are regex scans, linear and cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RedactionBudgetExceeded(Exception):
+    """The text holds more digits to check for phone numbers than the budget allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} characters of digits to check for phone numbers")
+        self.limit = limit
+
+
+@dataclass
+class RedactionBudget:
+    limit: int
+    used: int = 0
+
+    def spend(self, characters: int) -> None:
+        """Count work about to be done; raises, before it is done, once the limit would be passed."""
+        self.used += characters
+        if self.used > self.limit:
+            raise RedactionBudgetExceeded(self.limit)

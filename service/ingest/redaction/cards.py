@@ -1,0 +1,76 @@
+"""Payment card numbers in free text: an ISO/IEC 7812 industry digit and the Luhn check must both hold."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .spans import Span
+
+# Maximal runs of >= 13 digits separated by at most one space/dash (linear scan). A run is split into digit
+# groups; a card is either one group of 13-19 digits or consecutive groups of 3-6 digits (4-4-4-4, 4-6-5,
+# 4-4-4-4-3, ...) joined by one consistent separator and holding 13-19 digits in total. Trying every such
+# range of groups finds a card even when it is followed by an expiry or another number in the same run.
+_DIGIT_RUN_RE = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,}")
+_DIGIT_GROUP_RE = re.compile(r"\d+")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _card_number_ok(digits: str) -> bool:
+    # ISO/IEC 7812 major industry identifiers 2-6 cover Mastercard 2-series, Amex/Diners/JCB, Visa,
+    # Mastercard, Discover/UnionPay/Maestro. Excluding 0/1/7/8/9 keeps most tracking numbers (e.g. USPS 94..)
+    # that happen to pass Luhn.
+    return 13 <= len(digits) <= 19 and digits[0] in "23456" and _luhn_ok(digits)
+
+
+def card_spans(text: str) -> Iterator[Span]:
+    for run in _DIGIT_RUN_RE.finditer(text):
+        if run.end() < len(text) and text[run.end()].isalnum():
+            continue  # digits glued to letters: an identifier, not a card
+        groups = [(m.start(), m.end()) for m in _DIGIT_GROUP_RE.finditer(text, run.start(), run.end())]
+        i = 0
+        while i < len(groups):
+            start, end = groups[i]
+            size = end - start
+            if 13 <= size <= 19:
+                if _card_number_ok(text[start:end]):
+                    yield start, end
+                i += 1
+                continue
+            if not 3 <= size <= 6:
+                i += 1
+                continue
+            # Extend over following 3-6 digit groups with the same separator while <= 19 digits.
+            digits = [text[start:end]]
+            candidates: list[tuple[int, str]] = []
+            sep = text[end] if i + 1 < len(groups) else ""
+            n_digits = size
+            for j in range(i + 1, len(groups)):
+                g_start, g_end = groups[j]
+                g_size = g_end - g_start
+                if not 3 <= g_size <= 6 or text[groups[j - 1][1] : g_start] != sep:
+                    break
+                n_digits += g_size
+                if n_digits > 19:
+                    break
+                digits.append(text[g_start:g_end])
+                if n_digits >= 13:
+                    candidates.append((j, "".join(digits)))
+            for j, number in reversed(candidates):  # longest first
+                if _card_number_ok(number):
+                    yield start, groups[j][1]
+                    i = j + 1
+                    break
+            else:
+                i += 1

@@ -1,0 +1,48 @@
+"""What a vendor adapter is: the Vendor protocol, the Delivery it returns and the two errors it raises.
+
+Nothing here touches FastAPI or the database: a vendor takes headers (lower-cased names), the raw
+body bytes, the configured secret and the current time, and either raises ``SignatureError`` (the
+route answers 401), ``PayloadError`` (422, with ``field``), or returns transcripts shaped exactly
+like ``TranscriptIn``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+class SignatureError(Exception):
+    """The request is not proven to come from the vendor (401). The message says what was wrong."""
+
+
+class PayloadError(Exception):
+    """The body is not a payload this vendor adapter understands (422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one webhook request carries.
+
+    ``delivery_id`` is the vendor's idempotency key for the request when it sends one (retries of
+    the same delivery carry the same id); ``transcripts`` may be empty when the event is valid but
+    carries no conversation text (e.g. an Intercom ``ping``): answer 202 with nothing accepted.
+    """
+
+    delivery_id: str | None
+    transcripts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@runtime_checkable
+class Vendor(Protocol):
+    name: str
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str, now: float) -> None: ...
+
+    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery: ...

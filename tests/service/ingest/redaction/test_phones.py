@@ -1,0 +1,143 @@
+"""Phone detection on number-dense text: libphonenumber runs on bounded windows, never gives up silently,
+and the work it does grows linearly with the input (counted, not timed)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import phonenumbers
+import pytest
+from phonenumbers import PhoneMetadata, phonenumberutil
+
+from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, phones, redact_text
+from service.ingest.redaction.phones import MAX_WINDOW
+
+
+def _random_digits_and_slashes(n: int) -> str:
+    rng = random.Random(11)
+    return "".join(f"{rng.randint(0, 9)}/" for _ in range(n // 2))
+
+
+def _numbers_between_dashes(n: int) -> str:
+    rng = random.Random(12)
+    return "".join(f"{rng.randint(10**9, 10**10 - 1)} - " for _ in range(n // 13))
+
+
+# Text shapes that make libphonenumber examine many candidates per character (n characters each).
+NUMBER_DENSE: dict[str, Callable[[int], str]] = {
+    "digits and slashes": lambda n: "1/" * (n // 2),
+    "random digits and slashes": _random_digits_and_slashes,
+    "ten-digit numbers between dashes": _numbers_between_dashes,
+    "spaced digits": lambda n: "1 " * (n // 2),
+    "dotted digits": lambda n: "1." * (n // 2),
+    "bracketed digits": lambda n: "(1)" * (n // 3),
+    "plus digits": lambda n: "+1" * (n // 2),
+    "dates": lambda n: "1/1/11, " * (n // 8),
+    "timestamps": lambda n: "2012-01-02 08:00 " * (n // 17),
+    "phone list": lambda n: "415-555-2671 " * (n // 13),
+    "card-like groups": lambda n: "4111 " * (n // 5),
+    "one digit run": lambda n: "1" * n,
+}
+
+
+# Shapes with no run of 6 digits joined by phone punctuation, so no room for a phone number: not checked.
+HOLDS_NO_NUMBER = {"dates", "plus digits"}
+
+
+@pytest.fixture
+def matcher_text_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Lengths of the texts given to libphonenumber's matcher, one per run."""
+    lengths: list[int] = []
+    real = phonenumbers.PhoneNumberMatcher
+
+    def recording(text: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        lengths.append(len(text))
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(phonenumbers, "PhoneNumberMatcher", recording)
+    return lengths
+
+
+def test_a_phone_after_a_long_number_dense_prefix_is_still_redacted() -> None:
+    # libphonenumber's matcher stops for good after 65,535 rejected candidates: one run over the whole text
+    # left every phone number after them in place. 70,000 dates, each a candidate rejected cheaply.
+    result = redact_text("12/10/2011, " * 70_000 + "call 415-555-2671 now")
+    assert result.text.endswith("call [PHONE] now")
+    assert result.counts == {"PHONE": 1}
+
+
+@pytest.mark.parametrize("shape", NUMBER_DENSE)
+def test_the_matcher_only_ever_sees_bounded_windows(shape: str, matcher_text_lengths: list[int]) -> None:
+    # The matcher copies the rest of its text for every time-like candidate: over a whole text that is
+    # quadratic. Windows of at most MAX_WINDOW characters bound each run; together they stay linear.
+    text = NUMBER_DENSE[shape](4 * MAX_WINDOW)
+    redact_text(text)
+    assert bool(matcher_text_lengths) == (shape not in HOLDS_NO_NUMBER)
+    assert max(matcher_text_lengths, default=0) <= MAX_WINDOW
+    assert sum(matcher_text_lengths) <= 1.5 * len(text)
+
+
+@pytest.mark.parametrize(
+    ("noise", "repeats"), [("1/", 37), ("1 ", 113), ("2012-01-02 08:00 ", 10), ("(1)", 50)]
+)
+def test_phones_inside_a_long_number_dense_stretch_are_each_found_once(noise: str, repeats: int) -> None:
+    # Longer than MAX_WINDOW: checked in overlapping pieces, so a number may fall on a boundary.
+    text = (noise * repeats + ", 415-555-2671, ") * 40
+    assert len(text) > 3 * MAX_WINDOW
+    result = redact_text(text)
+    assert result.counts == {"PHONE": 40}
+    assert "2671" not in result.text
+
+
+@pytest.mark.parametrize("shape", NUMBER_DENSE)
+def test_phone_work_is_counted_and_grows_linearly(shape: str, phone_parse_calls: list[str]) -> None:
+    def work(size: int) -> tuple[int, int]:
+        budget = RedactionBudget(limit=10**9)
+        phone_parse_calls.clear()
+        redact_text(NUMBER_DENSE[shape](size), budget)
+        assert len(phone_parse_calls) <= budget.used  # the budget counts at least the parses done
+        return budget.used, len(phone_parse_calls)
+
+    (small_work, small_parses), (large_work, large_parses) = work(2_000), work(8_000)
+    # Linear: about 4x for 4x the input (a quadratic scan would be 16x).
+    assert large_work <= 5 * small_work + 5, (small_work, large_work)
+    assert large_parses <= 5 * small_parses + 5, (small_parses, large_parses)
+
+
+def test_the_budget_is_spent_before_the_matcher_runs(phone_parse_calls: list[str]) -> None:
+    budget = RedactionBudget(limit=10_000)
+    redact_text("1/" * 2_000, budget)  # 4,000 characters, in pieces whose overlaps count twice
+    assert 3_999 <= budget.used < 5_000
+    with pytest.raises(RedactionBudgetExceeded, match="more than 10000 characters"):
+        redact_text("call 415-555-2671 " + "1/" * 4_000, budget)
+    assert len(phone_parse_calls) <= 4_000  # none for the text that did not fit
+    assert budget.used > budget.limit
+
+
+def test_skipped_windows_cannot_hold_a_valid_number() -> None:
+    # Windows whose digit runs are shorter than phones._MIN_DIGITS_IN_RUN are never given to the matcher.
+    # That is safe only while libphonenumber's metadata has no valid number with fewer digits, country code
+    # included, and while the runs use its punctuation: checked against the installed version.
+    assert phones._PUNCTUATION == phonenumberutil._VALID_PUNCTUATION
+    shortest = min(
+        len(str(metadata.country_code)) + min(length for length in desc.possible_length if length > 0)
+        for region in phonenumberutil.SUPPORTED_REGIONS
+        if (metadata := PhoneMetadata.metadata_for_region(region)) is not None
+        for desc in (
+            metadata.fixed_line,
+            metadata.mobile,
+            metadata.toll_free,
+            metadata.premium_rate,
+            metadata.shared_cost,
+            metadata.personal_number,
+            metadata.voip,
+            metadata.pager,
+            metadata.uan,
+            metadata.voicemail,
+        )
+        if desc is not None and desc.national_number_pattern and desc.possible_length
+    )
+    assert shortest >= phones._MIN_DIGITS_IN_RUN
+    assert redact_text("call +43 1110 or +49 30 901820").counts == {"PHONE": 2}
