@@ -19,9 +19,8 @@ from service.auth.service import SCOPES, create_key, list_keys, revoke_key
 from service.config import ConfigurationError, get_settings
 from service.db import Database
 from service.domain_errors import DomainError
-from service.ingest.routes import API_SOURCE
 from service.ingest.schemas import TranscriptIn
-from service.ingest.service import check_text_limits, store_transcripts
+from service.ingest.service import API_SOURCE, check_text_limits, store_transcripts
 
 # Tracebacks never show local variables: they hold keys, secrets and customer text.
 app = typer.Typer(
@@ -142,10 +141,10 @@ def ingest_transcripts(
             batch = transcripts[start : start + batch_size]
             try:
                 check_text_limits(batch, max_turn_chars=settings.max_turn_chars)
+                with database.transaction() as session:
+                    result = store_transcripts(session, source=API_SOURCE, transcripts=batch)
             except DomainError as exc:
                 raise typer.BadParameter(f"batch at line ~{start + 1}: {exc.detail}") from None
-            with database.transaction() as session:
-                result = store_transcripts(session, source=API_SOURCE, transcripts=batch)
             accepted, duplicates = accepted + result.accepted, duplicates + result.duplicates
             progress.advance(task, len(batch))
     console.print(f"accepted {accepted}, duplicates {duplicates}, rejected lines {len(problems)}")

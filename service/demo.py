@@ -14,9 +14,8 @@ from service.accounts.schemas import AccountIn
 from service.accounts.service import upsert_accounts
 from service.config import Settings
 from service.db import Database
-from service.ingest.routes import API_SOURCE
 from service.ingest.schemas import TranscriptIn
-from service.ingest.service import store_transcripts
+from service.ingest.service import API_SOURCE, store_transcripts
 from service.personas.schemas import PersonaList
 from service.personas.service import persona_list
 from service.reports.formatting import report_filename

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from service.accounts.models import Account
 from service.accounts.schemas import AccountIn
-from service.ingest.redaction import redact_json, redact_text
+from service.domain_errors import TooLarge
+from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, redact_json, redact_text
 from service.upsert import insert_for
 
 _CHUNK = 2000
@@ -23,7 +24,8 @@ def upsert_accounts(session: Session, *, accounts: Sequence[AccountIn]) -> int:
     concurrent batches sharing accounts wait for each other instead of deadlocking (PostgreSQL row locks).
     """
     latest = {a.customer_id: a for a in accounts}
-    rows = [_redacted(latest[customer_id].model_dump()) for customer_id in sorted(latest)]
+    budget = RedactionBudget()
+    rows = [_redacted(latest[customer_id].model_dump(), budget) for customer_id in sorted(latest)]
     table = Account.__table__
     for start in range(0, len(rows), _CHUNK):
         statement = insert_for(session, table)
@@ -42,12 +44,21 @@ def upsert_accounts(session: Session, *, accounts: Sequence[AccountIn]) -> int:
     return len(rows)
 
 
-def _redacted(row: dict[str, Any]) -> dict[str, Any]:
+def _redacted(row: dict[str, Any], budget: RedactionBudget) -> dict[str, Any]:
     """Names and attribute values are redacted like transcript text: CRM exports often put a contact's email
-    or phone in the name, or card/IBAN columns among the attributes. customer_id is the join key: kept."""
-    if row.get("name"):
-        row["name"] = redact_text(row["name"]).text
-    row["attributes"] = {key: redact_json(value)[0] for key, value in (row.get("attributes") or {}).items()}
+    or phone in the name, or card/IBAN columns among the attributes. customer_id is the join key: kept.
+    TooLarge (413) once the batch needs more redaction work than one request may cause."""
+    try:
+        if row.get("name"):
+            row["name"] = redact_text(row["name"], budget).text
+        attributes = row.get("attributes") or {}
+        row["attributes"] = {key: redact_json(value, budget)[0] for key, value in attributes.items()}
+    except RedactionBudgetExceeded as exc:
+        field, message = (
+            f"accounts.{row['customer_id']}",
+            f"{exc} in one request; send fewer accounts per request",
+        )
+        raise TooLarge(f"{field}: {message}", errors=[{"field": field, "message": message}]) from None
     return row
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.errors import Problem, field_error
+from service.domain_errors import TooLarge
 from service.ingest.models import Transcript, WebhookDelivery
 from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, redact_json, redact_turns
 from service.ingest.schemas import IngestResult, TranscriptIn
@@ -16,10 +16,6 @@ from service.upsert import insert_for
 
 #: The ``source`` stored with transcripts sent to the API or loaded by the CLI (webhooks store the vendor's name).
 API_SOURCE = "api"
-#: Characters of digit runs one call may have checked for phone numbers (see redaction.budget). Bounds the
-#: CPU of a request to about 6 s on the worst text found (60 us a character; before, a 10 MB body cost
-#: minutes); the largest legal batch in tests/service/security (10 MB, 4% numbers) needs about 32,000.
-MAX_PHONE_CHECK_CHARS = 100_000
 
 
 def check_text_limits(transcripts: Sequence[TranscriptIn], *, max_turn_chars: int) -> None:
@@ -29,7 +25,7 @@ def check_text_limits(transcripts: Sequence[TranscriptIn], *, max_turn_chars: in
             if len(turn.text) > max_turn_chars:
                 field = f"transcripts.{i}.turns.{j}.text"
                 message = f"is {len(turn.text)} characters; the limit is {max_turn_chars}"
-                raise Problem(413, f"{field}: {message}", errors=[{"field": field, "message": message}])
+                raise TooLarge(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
 def _row(source: str, transcript: TranscriptIn, budget: RedactionBudget) -> dict[str, Any]:
@@ -54,14 +50,14 @@ def _row(source: str, transcript: TranscriptIn, budget: RedactionBudget) -> dict
 
 def _redacted_rows(source: str, transcripts: Sequence[TranscriptIn]) -> list[dict[str, Any]]:
     """Rows with personal data redacted; 413 once the batch needs more redaction work than one call may do."""
-    budget = RedactionBudget(limit=MAX_PHONE_CHECK_CHARS)
+    budget = RedactionBudget()
     rows = []
     for i, transcript in enumerate(transcripts):
         try:
             rows.append(_row(source, transcript, budget))
         except RedactionBudgetExceeded as exc:
-            message = f"{exc} in one request; send fewer transcripts per request"
-            raise field_error(f"transcripts.{i}", message, status=413) from None
+            field, message = f"transcripts.{i}", f"{exc} in one request; send fewer transcripts per request"
+            raise TooLarge(f"{field}: {message}", errors=[{"field": field, "message": message}]) from None
     return rows
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from service.ingest.redaction import budget
 from tests.service.conftest import auth
 
 CSV = (
@@ -84,3 +86,18 @@ def test_auth_and_scopes(client: TestClient, keys: dict[str, str]) -> None:
     assert missing.status_code == 404 and missing.headers["content-type"].startswith(
         "application/problem+json"
     )
+
+
+def test_number_dense_accounts_are_refused_within_the_redaction_budget(
+    client: TestClient, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(budget, "MAX_PHONE_CHECK_CHARS", 2_000)
+    dense = "1/" * 240  # digits the phone matcher would have to check, in every name and attribute
+    accounts = [
+        {"customer_id": f"c-{i}", "annual_revenue": 10.0, "name": dense, "attributes": {"notes": dense}}
+        for i in range(10)
+    ]
+    response = client.put("/v1/accounts", json={"accounts": accounts}, headers=auth(keys["ingest"]))
+    assert response.status_code == 413, response.text
+    assert response.json()["errors"][0]["field"].startswith("accounts.c-")
+    assert client.get("/v1/accounts/c-0", headers=auth(keys["read"])).status_code == 404

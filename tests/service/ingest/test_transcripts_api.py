@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from service.auth.service import revoke_key
 from service.db import Database
-from service.ingest import service
+from service.ingest.redaction import budget
 from tests.service.builders import batch, transcript_payload
 from tests.service.conftest import auth, make_key
 
@@ -165,7 +165,7 @@ def test_number_dense_batch_is_refused_within_its_redaction_budget(
 ) -> None:
     # Text like "1/1/1/..." makes libphonenumber parse a candidate every other character (8 turns of 20,000
     # characters took 11 s to store). A small budget keeps this test fast; the rule is the same at any size.
-    monkeypatch.setattr(service, "MAX_PHONE_CHECK_CHARS", 4_000, raising=False)
+    monkeypatch.setattr(budget, "MAX_PHONE_CHECK_CHARS", 4_000)
     dense = "1/" * 2_400  # 4,800 characters, within the per-turn limit
     item = transcript_payload("dense")
     if where == "turns":

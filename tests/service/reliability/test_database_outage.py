@@ -18,9 +18,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from service.app import create_app
 from service.config import Settings
 from service.db import CONNECT_TIMEOUT_S, Database
-from service.ingest.routes import API_SOURCE
 from service.ingest.schemas import TranscriptIn
-from service.ingest.service import store_transcripts
+from service.ingest.service import API_SOURCE, store_transcripts
 from service.runs import flow
 from service.runs.models import Run
 from service.runs.service import create_run
