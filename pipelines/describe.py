@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,7 @@ class PersonaTexts:
     ids: Sequence[str] = ()
     unread_ids: Sequence[str] = ()
     unread_vectors: np.ndarray | None = None
+    owners: Mapping[str, str] | None = None  # transcript id -> customer id (for customers per job)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def _describe_one(
         ids=ids,
         unread_ids=[str(i) for i in persona.unread_ids],
         unread_vectors=persona.unread_vectors,
+        owners=persona.owners,
         max_jobs=settings["max_jobs"],
         seed=settings["seed"],
     )

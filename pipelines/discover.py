@@ -113,6 +113,10 @@ def _describe(
             ids=[transcripts[said.used[r]].external_id for r in read_of[j]],
             unread_ids=[transcripts[said.used[r]].external_id for r in unread_of[j]],
             unread_vectors=said.vectors[unread_of[j]],
+            owners={
+                transcripts[said.used[r]].external_id: transcripts[said.used[r]].customer_id
+                for r in rows_of[j]
+            },
         )
         for j, key in enumerate(grouping.keys)
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,7 @@ class Job:
     transcripts: int
     share: float
     examples: tuple[Example, ...] = ()
+    customers: int = 0  # distinct customers among the job's transcripts (0 when owners are not known)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def persona_jobs(
     ids: Sequence[str] = (),
     unread_ids: Sequence[str] = (),
     unread_vectors: np.ndarray | None = None,
+    owners: Mapping[str, str] | None = None,
     max_jobs: int = 6,
     n_examples: int = 3,
     seed: int = 42,
@@ -202,7 +204,8 @@ def persona_jobs(
             stems,
             [j.label for j in jobs],
         )
-        jobs.append(Job(label, result.topics[topic].keywords, count, count / total, examples))
+        customers = len({owners[t] for t in covered if t in owners}) if owners else 0
+        jobs.append(Job(label, result.topics[topic].keywords, count, count / total, examples, customers))
         members.append(tuple(covered) if ids else ())
     order = sorted(range(len(jobs)), key=lambda j: (-jobs[j].share, jobs[j].label))
     return PersonaJobs(tuple(jobs[j] for j in order), tuple(members[j] for j in order))

@@ -24,7 +24,8 @@ from pipelines.wording import content_stems, stem
 
 MAX_PHRASE_WORDS = 14
 # A phrase around a cue starts at its subject and stops before the next reason or new clause.
-_SUBJECTS = frozenset("i we my our it they their the a an this that these he she you your".split())
+_SUBJECTS = frozenset("i we my our it they their this that these he she you your".split())
+_ARTICLES = frozenset({"the", "a", "an"})
 _PHRASE_STOPS = frozenset("and because so since which while when who".split())
 # VADER valence at or below this marks a word as clearly negative ("stolen" -2.2, "failed" -2.3).
 NEGATIVE_VALENCE = -1.5
@@ -117,8 +118,10 @@ def _negated(token: str) -> bool:
 def _window(tokens: Sequence[str], position: int) -> tuple[int, int]:
     """The words around a cue that make a phrase: from the subject before it to the next reason or "and"."""
     start = max(0, position - 5)
-    subjects = [i for i in range(start, position) if tokens[i].lower() in _SUBJECTS]
-    start = subjects[0] if subjects else start
+    if start:  # a long clause: start at its first subject near the cue, a pronoun before an article
+        subjects = [i for i in range(start, position) if tokens[i].lower() in _SUBJECTS]
+        articles = [i for i in range(start, position) if tokens[i].lower() in _ARTICLES]
+        start = (subjects or articles or [start])[0]
     end = min(len(tokens), position + 10)
     stops = [i for i in range(position + 1, end) if tokens[i].lower() in _PHRASE_STOPS]
     return start, stops[0] if stops else end

@@ -183,7 +183,12 @@ def stem(word: str) -> str:
     """A crude stem so "top-ups", "topping up" and "top up" share their words ("top", "up")."""
     word = word.lower().strip("'-")
     for ending in ("ing", "ed", "es", "s"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3 and not word.endswith("ss"):
+        shortest = 2 if ending == "s" else 3
+        if (
+            word.endswith(ending)
+            and len(word) - len(ending) >= shortest
+            and not word.endswith(("ss", "us", "is"))
+        ):
             word = word[: -len(ending)]
             break
     if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousl":
@@ -194,7 +199,8 @@ def stem(word: str) -> str:
 def content_stems(text: str) -> frozenset[str]:
     """The stems of a text's content words (stop words left out); hyphenated words count part by part."""
     words = [part for w in _WORD.findall(text.lower()) for part in w.split("-") if part]
-    return frozenset(stem(w) for w in words if w not in STOP_WORDS and len(w) > 1)
+    stems = (stem(w) for w in words if w not in STOP_WORDS and len(w) > 1)
+    return frozenset(s for s in stems if s not in STOP_WORDS)
 
 
 _BEFORE_VERB = frozenset("to i we you they can could will would should please not cannot".split())
