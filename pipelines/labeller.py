@@ -118,7 +118,7 @@ def check_words(evidence: CardEvidence, words: CardWords, *, taken: Collection[s
     """Why a labeller's answer must not replace the extractive card, or None when it may.
 
     Names: 2+ words, at most MAX_LABEL_CHARS, no keyword pairs, not a name another persona has. Summary: one
-    sentence of at most MAX_SUMMARY_CHARS. Everything: one job label per job, and no number that the evidence
+    sentence of at most MAX_SUMMARY_CHARS that does not repeat the name. Everything: one job label per job, and no number that the evidence
     does not contain (a model must not invent figures).
     """
     problem = _name_problem(words.label, "name", evidence.keywords)
@@ -133,6 +133,8 @@ def check_words(evidence: CardEvidence, words: CardWords, *, taken: Collection[s
         problem = f"summary is not 20..{MAX_SUMMARY_CHARS} characters"
     if problem is None and re.search(r"[.!?]\s+\S", summary):
         problem = "summary is more than one sentence"
+    if problem is None and words.label.strip().lower() in summary.lower():
+        problem = "summary names the persona (a later rename could not replace it)"
     known = set(_NUMBER.findall(json.dumps(evidence.as_json())))
     said = _NUMBER.findall(" ".join([words.label, summary, *words.job_labels]))
     invented = [n for n in said if n not in known]

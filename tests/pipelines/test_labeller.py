@@ -99,6 +99,7 @@ def test_a_good_answer_passes_and_replaces_name_summary_and_job_labels() -> None
             "one sentence",
         ),
         (CardWords(GOOD.label, GOOD.summary, GOOD.job_labels[:2]), "2 job labels for 3 jobs"),
+        (CardWords(GOOD.label, f"{GOOD.label} top up by card.", GOOD.job_labels), "names the persona"),
         (
             CardWords(
                 GOOD.label, "They top up 3 times a week and lose 40% of their rent money.", GOOD.job_labels
