@@ -141,8 +141,8 @@ def _question(words: list[str]) -> list[str] | None:
         if end == len(low) or low[end] not in _AUX:
             return ["find", "out", *words]  # the question word is the subject: "what happened to my money"
         after = low[end + 1] if end + 1 < len(low) else ""
-        if low[0] in {"what", "which", "who"} and after not in _DETERMINERS | _PRONOUNS:
-            return ["find", "out", *words]
+        if (low[0] in {"what", "which", "who"} or end > 1) and after not in _DETERMINERS | _PRONOUNS:
+            return ["find", "out", *words]  # "how many ATMs will take it": the question phrase is the subject
         body = _declarative(words, end, wh=True)
         return ["find", "out", *words[:end], *body] if body else None
     if low[0] in _AUX and len(low) > 2:

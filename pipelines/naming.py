@@ -101,7 +101,11 @@ def persona_summary(
     why = ""
     if motivations:
         reason = _said(motivations[0].text)
-        why = f", {reason}" if re.match(r"^(?:because|so|since|as|in order|cause|cuz)\b", reason) else f", as {reason}"
+        why = (
+            f", {reason}"
+            if re.match(r"^(?:because|so|since|as|in order|cause|cuz)\b", reason)
+            else f", as {reason}"
+        )
     cost = ""
     if consequences:
         said = _said(consequences[0].text)

@@ -24,7 +24,8 @@ from pipelines.wording import content_stems, stem
 
 MAX_PHRASE_WORDS = 14
 # A phrase around a cue starts at its subject and stops before the next reason or new clause.
-_SUBJECTS = frozenset("i we my our it they their this that these he she you your".split())
+# ("that" is left out: it opens relative clauses, "a payment that I don't recognise", more often than it is one.)
+_SUBJECTS = frozenset("i we my our it they their this these he she you your".split())
 _ARTICLES = frozenset({"the", "a", "an"})
 _PHRASE_STOPS = frozenset("and because so since which while when who".split())
 # VADER valence at or below this marks a word as clearly negative ("stolen" -2.2, "failed" -2.3).

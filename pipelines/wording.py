@@ -128,7 +128,8 @@ def third_person(words: list[str]) -> list[str]:
         elif low in _FIRST_PERSON and (low != "am" or (i and result[-1] == "they")):
             result.append(_FIRST_PERSON[low])
         else:
-            result.append(word if word.isupper() and len(word) > 1 else low)
+            # Acronyms and brand spellings keep their case ("SWIFT", "ATMs", "PayPal"); sentence capitals go.
+            result.append(word if any(c.isupper() for c in word[1:]) else low)
     return result
 
 

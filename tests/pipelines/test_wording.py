@@ -31,6 +31,7 @@ def phrases(text: str) -> list[str | None]:
         ("I need a refund because the shop charged my account twice", "get a refund"),
         ("My card hasn't arrived yet.", "report that their card has not arrived yet"),
         ("how long does a transfer take?", "find out how long a transfer takes"),
+        ("How many ATMs will take this card?", "find out how many ATMs will take this card"),
     ],
 )
 def test_requests_become_third_person_verb_phrases(request_text: str, job: str) -> None:
