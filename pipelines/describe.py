@@ -1,21 +1,18 @@
-"""Describe personas: label, contrastive keywords, quotes, jobs, motivations, consequences and sentiment."""
+"""Describe personas: label, summary, contrastive keywords, quotes, jobs, motivations, consequences, sentiment."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.keywords import class_tfidf, label_from_keywords
-from pipelines.phrases import RankedPhrase, consequence_phrases, motivation_clauses, rank_phrases, sentiment
-from pipelines.topics import find_topics
-
-MAX_QUOTE_CHARS = 200
-# Two quotes this similar (cosine) say the same thing in other words; showing both wastes a slot.
-NEAR_DUPLICATE_COSINE = 0.92
-NEAR_DUPLICATE_JACCARD = 0.7
+from pipelines.jobs import Job, persona_jobs
+from pipelines.keywords import class_tfidf
+from pipelines.naming import persona_label, persona_summary
+from pipelines.phrases import RankedPhrase, consequence_phrases, motivation_phrases, rank_phrases, sentiment
+from pipelines.quotes import trim_quote, typical_rows, unit
+from pipelines.wording import verbs_in
 
 
 @dataclass(frozen=True)
@@ -28,16 +25,12 @@ class PersonaTexts:
     centroid: np.ndarray  # (dim,)
     # The persona's transcript count when texts is a sample of them (None: texts are all of them).
     total: int | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    """A job to be done inside a persona: a topic of its transcripts and its share of them."""
-
-    label: str
-    keywords: tuple[str, ...]
-    transcripts: int
-    share: float
+    # Transcript ids of texts (empty: examples and job members carry no ids), and of the transcripts left out
+    # of the sample with their vectors: they only join their nearest job.
+    ids: Sequence[str] = ()
+    unread_ids: Sequence[str] = ()
+    unread_vectors: np.ndarray | None = None
+    owners: Mapping[str, str] | None = None  # transcript id -> customer id (for customers per job)
 
 
 @dataclass(frozen=True)
@@ -53,77 +46,78 @@ class PersonaDescription:
     consequences: tuple[RankedPhrase, ...]
     sentiment: float
     transcripts: int
-
-
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    matrix = np.asarray(matrix, dtype=np.float64)
-    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
-
-
-def trim_quote(text: str, max_chars: int = MAX_QUOTE_CHARS) -> str:
-    """Collapse whitespace and cut at a word boundary with an ellipsis when longer than max_chars."""
-    text = " ".join(text.split())
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:-")
-    return f"{cut}…"
-
-
-def _token_set(text: str) -> frozenset[str]:
-    """Lowercase word set for the wording-overlap test of near-duplicate quotes."""
-    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
+    summary: str = ""
+    # The transcript ids each job covers, in the order of jobs (empty when the input carried no ids).
+    job_members: tuple[tuple[str, ...], ...] = ()
 
 
 def pick_quotes(
-    texts: Sequence[str], vectors: np.ndarray, centroid: np.ndarray, *, n_quotes: int = 5
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    centroid: np.ndarray,
+    *,
+    n_quotes: int = 5,
+    eligible: Sequence[bool] | None = None,
 ) -> tuple[str, ...]:
     """The texts closest to the centroid, skipping duplicates and near-duplicates (by meaning or wording)."""
-    if not len(texts):
-        return ()
-    similarity = _unit(vectors) @ _unit(centroid)
-    order = sorted(range(len(texts)), key=lambda i: (-similarity[i], texts[i]))
-    chosen: list[int] = []
-    for index in order:
-        tokens = _token_set(texts[index])
-        if not tokens:
-            continue
-        duplicate = any(
-            float(_unit(vectors[index]) @ _unit(vectors[other])) >= NEAR_DUPLICATE_COSINE
-            or len(tokens & _token_set(texts[other])) / len(tokens | _token_set(texts[other]))
-            >= NEAR_DUPLICATE_JACCARD
-            for other in chosen
-        )
-        if not duplicate:
-            chosen.append(index)
-        if len(chosen) == n_quotes:
-            break
-    return tuple(trim_quote(texts[i]) for i in chosen)
+    rows = typical_rows(texts, vectors, centroid, n=n_quotes, eligible=eligible)
+    return tuple(trim_quote(texts[i]) for i in rows)
 
 
-def persona_jobs(
-    texts: Sequence[str], vectors: np.ndarray, *, max_jobs: int = 6, seed: int = 42
-) -> tuple[Job, ...]:
-    """Jobs = the topics of the persona's transcripts, largest share first (at most max_jobs)."""
-    if not len(texts):
-        return ()
-    result = find_topics(vectors, texts, seed=seed)
-    jobs = [Job(t.label, t.keywords, t.size, t.share) for t in result.topics]
-    return tuple(sorted(jobs, key=lambda j: (-j.share, j.label))[:max_jobs])
+def _others(personas: Sequence[PersonaTexts], index: int) -> np.ndarray:
+    """The centroids of every persona but one, as rows."""
+    rows = [np.ravel(p.centroid) for j, p in enumerate(personas) if j != index]
+    return np.stack(rows) if rows else np.zeros((0, np.ravel(personas[index].centroid).shape[0]))
 
 
-def _unique_labels(labels: list[str], keywords: Sequence[Sequence[str]]) -> list[str]:
-    """Make persona labels distinct: a repeated label takes the next keyword that is not in it yet."""
-    seen: set[str] = set()
-    result = []
-    for label, terms in zip(labels, keywords, strict=True):
-        extra = iter(t for t in terms if t not in label.split(" · "))
-        while label in seen:
-            label = f"{label} · {next(extra, str(len(seen) + 1))}"
-        seen.add(label)
-        result.append(label)
-    return result
+def _describe_one(
+    persona: PersonaTexts,
+    others: np.ndarray,
+    keywords: tuple[str, ...],
+    taken: set[str],
+    settings: dict[str, int],
+) -> PersonaDescription:
+    """One persona's card: jobs, quotes, motivations, consequences, a label unlike the ones taken, a summary."""
+    texts = [str(t) for t in persona.texts]
+    vectors = unit(np.asarray(persona.vectors, dtype=np.float64).reshape(len(texts), -1))
+    centroid = np.ravel(persona.centroid)
+    typicality = (vectors @ unit(centroid)).tolist() if texts else []
+    ids = [str(i) for i in persona.ids]
+    found = persona_jobs(
+        texts,
+        vectors,
+        centroid,
+        others=others,
+        ids=ids,
+        unread_ids=[str(i) for i in persona.unread_ids],
+        unread_vectors=persona.unread_vectors,
+        owners=persona.owners,
+        max_jobs=settings["max_jobs"],
+        seed=settings["seed"],
+    )
+    # Quotes come from transcripts nearer this persona than any other, so none speaks for a neighbour.
+    own = typicality >= (vectors @ unit(others).T).max(axis=1) if len(others) and texts else None
+    motivations = rank_phrases(
+        [motivation_phrases(t) for t in texts], typicality, ids, top_n=settings["n_phrases"]
+    )
+    consequences = rank_phrases(
+        [consequence_phrases(t) for t in texts], typicality, ids, top_n=settings["n_phrases"]
+    )
+    label = persona_label(found.jobs, keywords, taken=taken, verbs=verbs_in(texts))
+    taken.add(label)
+    return PersonaDescription(
+        key=persona.key,
+        label=label,
+        keywords=keywords,
+        quotes=pick_quotes(texts, vectors, centroid, n_quotes=settings["n_quotes"], eligible=own),
+        jobs=found.jobs,
+        motivations=motivations,
+        consequences=consequences,
+        sentiment=sentiment(texts),
+        transcripts=len(texts) if persona.total is None else persona.total,
+        summary=persona_summary(found.jobs, motivations, consequences),
+        job_members=found.members,
+    )
 
 
 def describe_personas(
@@ -135,34 +129,14 @@ def describe_personas(
     n_phrases: int = 8,
     seed: int = 42,
 ) -> list[PersonaDescription]:
-    """Describe all personas at once: keywords are c-TF-IDF of each persona's texts against the others."""
+    """Describe all personas at once: keywords are c-TF-IDF of each persona's texts against the others; jobs,
+    quotes and examples are the transcripts nearest this persona, so that each card speaks for its own."""
     keyword_sets = [
         tuple(k.term for k in ks) for ks in class_tfidf([p.texts for p in personas], top_n=n_keywords)
     ]
-    labels = _unique_labels([label_from_keywords(ks) for ks in keyword_sets], keyword_sets)
-    descriptions = []
-    for persona, keywords, label in zip(personas, keyword_sets, labels, strict=True):
-        texts = [str(t) for t in persona.texts]
-        vectors = np.asarray(persona.vectors, dtype=np.float32).reshape(len(texts), -1)
-        typicality = (_unit(vectors) @ _unit(persona.centroid)).tolist() if texts else []
-        total = len(texts) if persona.total is None else persona.total
-        jobs = persona_jobs(texts, vectors, max_jobs=max_jobs, seed=seed)
-        if total != len(texts) and texts:
-            # Jobs were found on a sample: scale their transcript counts to the persona's total.
-            jobs = tuple(Job(j.label, j.keywords, round(j.share * total), j.share) for j in jobs)
-        descriptions.append(
-            PersonaDescription(
-                key=persona.key,
-                label=label,
-                keywords=keywords,
-                quotes=pick_quotes(texts, vectors, persona.centroid, n_quotes=n_quotes),
-                jobs=jobs,
-                motivations=rank_phrases([motivation_clauses(t) for t in texts], typicality, top_n=n_phrases),
-                consequences=rank_phrases(
-                    [consequence_phrases(t) for t in texts], typicality, top_n=n_phrases
-                ),
-                sentiment=sentiment(texts),
-                transcripts=total,
-            )
-        )
-    return descriptions
+    settings = {"n_quotes": n_quotes, "max_jobs": max_jobs, "n_phrases": n_phrases, "seed": seed}
+    taken: set[str] = set()
+    return [
+        _describe_one(persona, _others(personas, j), keyword_sets[j], taken, settings)
+        for j, persona in enumerate(personas)
+    ]

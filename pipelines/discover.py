@@ -14,8 +14,9 @@ from pipelines.describe import PersonaDescription, PersonaTexts, describe_person
 from pipelines.economics import EconomicsResult, compute_economics
 from pipelines.embed import Embedder, SentenceTransformerEmbedder, embed_in_batches
 from pipelines.grouping import Grouping, group_customers
+from pipelines.labeller import Labeller, name_personas
 from pipelines.match import MatchResult, PreviousPersona, match_personas
-from pipelines.pond import persona_pond, pond_map
+from pipelines.pond import PondMap, persona_pond, pond_map
 from pipelines.results import DiscoveryResult, PersonaResult
 from pipelines.text import customer_text
 from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput
@@ -97,16 +98,25 @@ def _describe(
     for row, index in enumerate(said.used):
         rows_of[grouping.assignments[transcripts[index].customer_id].persona_index].append(row)
     totals = [len(rows) for rows in rows_of]
-    rows_of = [
+    read_of = [
         _describe_sample(rows, config.describe_max_texts, config.seed + j) for j, rows in enumerate(rows_of)
     ]
+    # Transcripts left out of the sample still join their nearest job, so a job's drill-down is complete.
+    unread_of = [sorted(set(rows) - set(read)) for rows, read in zip(rows_of, read_of, strict=True)]
     personas = [
         PersonaTexts(
             key,
-            [said.texts[said.used[r]] for r in rows_of[j]],
-            said.vectors[rows_of[j]],
+            [said.texts[said.used[r]] for r in read_of[j]],
+            said.vectors[read_of[j]],
             grouping.clusters.centroids[j],
             total=totals[j],
+            ids=[transcripts[said.used[r]].external_id for r in read_of[j]],
+            unread_ids=[transcripts[said.used[r]].external_id for r in unread_of[j]],
+            unread_vectors=said.vectors[unread_of[j]],
+            owners={
+                transcripts[said.used[r]].external_id: transcripts[said.used[r]].customer_id
+                for r in rows_of[j]
+            },
         )
         for j, key in enumerate(grouping.keys)
     ]
@@ -132,7 +142,7 @@ def _persona_results(
     grouping: Grouping,
     descriptions: list[PersonaDescription],
     economics: EconomicsResult,
-    accounts: Sequence[AccountInput],
+    ponds: dict[str, PondMap],
     matched: MatchResult,
 ) -> tuple[PersonaResult, ...]:
     economics_by_key = {p.key: p for p in economics.personas}
@@ -145,7 +155,7 @@ def _persona_results(
             transcript_ids=tuple(grouping.transcript_ids[j]),
             description=descriptions[j],
             economics=economics_by_key[key],
-            pond=persona_pond(accounts, economics, key),
+            pond=ponds[key],
             match=matched.matches[j],
         )
         for j, key in enumerate(grouping.keys)
@@ -171,8 +181,12 @@ def discover(
     transcript_vectors: np.ndarray | None = None,
     previous: Sequence[PreviousPersona] = (),
     progress: Progress | None = None,
+    labeller: Labeller | None = None,
 ) -> DiscoveryResult:
-    """Embed what customers say, group customers into personas, describe, price and match them."""
+    """Embed what customers say, group customers into personas, describe, price and match them.
+
+    labeller: names personas and jobs from their evidence (pipelines/labeller.py); None = the extractive card.
+    """
     config = config or DiscoveryConfig()
     report = progress or _no_progress
     timings: dict[str, float] = {}
@@ -196,8 +210,15 @@ def discover(
     )
     matched = match_personas(previous, grouping.clusters.centroids, threshold=config.match_threshold)
     economics = _timed(timings, "pricing", report, lambda: _price(transcripts, accounts, grouping, config))
+    ponds = {key: persona_pond(accounts, economics, key) for key in grouping.keys}
+    # Naming needs the pond (who the customers are), so it follows pricing; it counts as describing.
+    clock = time.perf_counter()
+    descriptions = name_personas(descriptions, ponds, labeller)
+    timings["describing"] += time.perf_counter() - clock
     timings["total"] = time.perf_counter() - started
-    return _result(transcripts, accounts, config, said, grouping, descriptions, economics, matched, timings)
+    return _result(
+        transcripts, accounts, config, said, grouping, descriptions, economics, ponds, matched, timings
+    )
 
 
 def _result(
@@ -208,6 +229,7 @@ def _result(
     grouping: Grouping,
     descriptions: list[PersonaDescription],
     economics: EconomicsResult,
+    ponds: dict[str, PondMap],
     matched: MatchResult,
     timings: dict[str, float],
 ) -> DiscoveryResult:
@@ -226,7 +248,7 @@ def _result(
     return DiscoveryResult(
         config=config,
         model_name=said.model_name,
-        personas=_persona_results(grouping, descriptions, economics, accounts, matched),
+        personas=_persona_results(grouping, descriptions, economics, ponds, matched),
         assignments=grouping.assignments,
         chosen_k=clusters.k,
         criterion=clusters.criterion,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.types import CostRates
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
 EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")  # the same list as pipelines.embed.BACKENDS
+LABELLERS = ("extractive", "openai")  # pipelines.labeller.ExtractiveLabeller, service.personas.labeller
 # The fastest backend within the quality bars (bench/bench_embedding.py; BENCHMARKS.md "Embedding backends").
 DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
 
@@ -36,6 +37,15 @@ class Settings(BaseSettings):
     cost_per_email: float = Field(default=CostRates.per_email, ge=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_turn_chars: int = Field(default=20_000, gt=0)
+    labeller: str = Field(
+        default="extractive",
+        description="who names personas and jobs: extractive (offline, default) or openai (any OpenAI-compatible "
+        "chat completions server; only redacted text is sent)",
+    )
+    labeller_url: str | None = Field(default=None, description="base URL, e.g. http://127.0.0.1:11434/v1")
+    labeller_model: str | None = None
+    labeller_api_key: SecretStr | None = None
+    labeller_timeout_s: float = Field(default=30.0, gt=0, le=600)
     webhook_secrets: dict[str, str] = Field(
         default_factory=lambda: _secrets_from_environment(),
         description="Per-source secrets, from PERSONAS_WEBHOOK_SECRET_<SOURCE>; a missing one disables it.",
@@ -47,6 +57,24 @@ class Settings(BaseSettings):
         if value not in ("inline", "celery"):
             raise ValueError("PERSONAS_QUEUE must be 'inline' or 'celery'")
         return value
+
+    @field_validator("labeller")
+    @classmethod
+    def _known_labeller(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LABELLERS:
+            raise ValueError(f"PERSONAS_LABELLER must be one of {', '.join(LABELLERS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _labeller_endpoint(self) -> Settings:
+        if self.labeller == "openai" and not (self.labeller_url and self.labeller_model):
+            raise ValueError(
+                "PERSONAS_LABELLER=openai needs PERSONAS_LABELLER_URL and PERSONAS_LABELLER_MODEL"
+            )
+        if self.labeller_url and not self.labeller_url.startswith(("http://", "https://")):
+            raise ValueError("PERSONAS_LABELLER_URL must be an http:// or https:// URL")
+        return self
 
     @field_validator("embedding_backend")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service.deps import IngestKey, ReadKey, ReadSession, SettingsDep, WriteSession
+from service.domain_errors import InvalidInput
 from service.ingest import service
 from service.ingest.schemas import IngestResult, TranscriptBatchIn, TranscriptPage, TranscriptRead
 from service.ingest.service import API_SOURCE
@@ -32,22 +33,34 @@ def list_transcripts(
     customer_id: Annotated[str | None, Query(max_length=200)] = None,
     persona_id: Annotated[str | None, Query(max_length=40, description="Drill down into a persona.")] = None,
     run_id: Annotated[str | None, Query(max_length=64, description="The run persona_id refers to.")] = None,
+    job: Annotated[
+        int | None,
+        Query(
+            ge=0, le=1000, description="With persona_id: the persona's job at this position of its `jobs`."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> TranscriptPage:
     """Stored (redacted) transcripts in arrival order, a page at a time."""
-    in_persona, up_to = None, None
+    in_persona, in_job, up_to = None, None, None
+    if job is not None and persona_id is None:
+        message = "needs persona_id: jobs are numbered within a persona"
+        raise InvalidInput(f"job {message}", errors=[{"field": "job", "message": message}])
     if persona_id is not None or run_id is not None:
         run = personas.resolve_run(session, run_id)
         up_to = run.snapshot_transcript_id
         if persona_id is not None:
             in_persona = personas.persona_customer_ids(run, persona_id)
+        if persona_id is not None and job is not None:
+            in_job = personas.job_transcript_ids(run, persona_id, job)
     rows = service.list_transcripts(
         session,
         limit=limit + 1,
         after_id=decode_int_cursor(cursor),
         customer_id=customer_id,
         customer_ids=in_persona,
+        transcript_ids=in_job,
         up_to_id=up_to,
     )
     items = [TranscriptRead.model_validate(row, from_attributes=True) for row in rows[:limit]]

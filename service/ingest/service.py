@@ -96,9 +96,11 @@ def list_transcripts(
     after_id: int | None = None,
     customer_id: str | None = None,
     customer_ids: Any = None,
+    transcript_ids: Any = None,
     up_to_id: int | None = None,
 ) -> list[Transcript]:
-    """A page of transcripts in id order; optionally one customer, a subquery of customers, a run's snapshot."""
+    """A page of transcripts in id order; optionally one customer, a subquery of customers or of transcript
+    ids, a run's snapshot."""
     query = select(Transcript).order_by(Transcript.id).limit(limit)
     if after_id is not None:
         query = query.where(Transcript.id > after_id)
@@ -106,6 +108,8 @@ def list_transcripts(
         query = query.where(Transcript.customer_id == customer_id)
     if customer_ids is not None:
         query = query.where(Transcript.customer_id.in_(customer_ids))
+    if transcript_ids is not None:
+        query = query.where(Transcript.id.in_(transcript_ids))
     if up_to_id is not None:
         query = query.where(Transcript.id <= up_to_id)
     return list(session.scalars(query))

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from pipelines.jobs import Job as PipelineJob
 from pipelines.phrases import RankedPhrase
 from pipelines.pond import PondEntry as PondValue
 from pipelines.pond import PondMap
+from pipelines.quotes import Example as PipelineExample
 from pipelines.results import DiscoveryResult, PersonaResult
 from pipelines.types import AccountInput
 from service.personas.schemas import (
     CoreGrowthNote,
     CostToServe,
     CustomerRow,
+    Example,
     Job,
     Money,
     Persona,
@@ -41,8 +44,26 @@ def pond(pond_map: PondMap) -> Pond:
     return Pond.model_validate({"in": _entries(pond_map.in_pond), "out": _entries(pond_map.out_of_pond)})
 
 
+def _examples(items: Sequence[PipelineExample]) -> list[Example]:
+    return [Example(transcript_id=e.transcript_id, quote=e.quote) for e in items]
+
+
 def _phrases(items: Sequence[RankedPhrase]) -> list[Phrase]:
-    return [Phrase(text=p.text, count=p.count) for p in items[:TOP_PHRASES]]
+    return [Phrase(text=p.text, count=p.count, examples=_examples(p.examples)) for p in items[:TOP_PHRASES]]
+
+
+def _jobs(jobs: Sequence[PipelineJob]) -> list[Job]:
+    return [
+        Job(
+            label=j.label,
+            keywords=list(j.keywords),
+            transcripts=j.transcripts,
+            share=j.share,
+            customers=j.customers,
+            examples=_examples(j.examples),
+        )
+        for j in jobs
+    ]
 
 
 def _persona(persona: PersonaResult) -> Persona:
@@ -51,6 +72,7 @@ def _persona(persona: PersonaResult) -> Persona:
     return Persona(
         id=persona.stable_id,
         label=d.label,
+        summary=d.summary,
         grade=e.grade,
         core_growth=e.core_growth,
         customers=e.customers,
@@ -70,10 +92,7 @@ def _persona(persona: PersonaResult) -> Persona:
         sentiment=round(d.sentiment, 3),
         keywords=list(d.keywords),
         quotes=list(d.quotes),
-        jobs=[
-            Job(label=j.label, keywords=list(j.keywords), transcripts=j.transcripts, share=j.share)
-            for j in d.jobs
-        ],
+        jobs=_jobs(d.jobs),
         motivations=_phrases(d.motivations),
         consequences=_phrases(d.consequences),
         pond=pond(persona.pond),
@@ -118,4 +137,21 @@ def customer_rows(result: DiscoveryResult, accounts: Mapping[str, AccountInput])
                 contacts=c.contacts,
             )
         )
+    return rows
+
+
+def job_transcripts(result: DiscoveryResult) -> list[dict[str, int | str]]:
+    """Which stored transcript belongs to which job of which persona (the drill-down of `?persona_id=&job=`).
+
+    Transcript ids are the database ids the run read them under (TranscriptInput.external_id); jobs are
+    numbered by their position in the persona's `jobs`.
+    """
+    rows: list[dict[str, int | str]] = []
+    for persona in result.personas:
+        for job, members in enumerate(persona.description.job_members):
+            rows.extend(
+                {"persona_id": persona.stable_id, "job": job, "transcript_id": int(t)}
+                for t in members
+                if t.isdigit()
+            )
     return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime
@@ -49,3 +49,15 @@ class PersonaLabel(Base):
     persona_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     label: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JobTranscript(Base):
+    """Which transcript a run put in which job of which persona: the drill-down `?persona_id=&job=` reads it."""
+
+    __tablename__ = "job_transcripts"
+    __table_args__ = (Index("ix_job_transcripts_run_persona_job", "run_id", "persona_id", "job"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    persona_id: Mapped[str] = mapped_column(String(40))
+    job: Mapped[int] = mapped_column(Integer)

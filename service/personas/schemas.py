@@ -34,24 +34,40 @@ class Pond(BaseModel):
     out: list[PondEntry] = Field(description="Values over-represented among grade-C (avoid/fix) customers.")
 
 
+class Example(BaseModel):
+    """A conversation a reader can open: `transcript_id` is the `id` of an item of `GET /v1/transcripts`."""
+
+    transcript_id: str
+    quote: str = Field(description="The customer's words from it (redacted at ingest).")
+
+
 class Job(BaseModel):
-    label: str
+    label: str = Field(description="What the customers try to get done, as a short verb phrase.")
     keywords: list[str]
     transcripts: int
     share: float
+    customers: int = Field(default=0, description="Distinct customers among the job's transcripts.")
+    examples: list[Example] = Field(
+        default_factory=list,
+        description="1-3 typical conversations; all of the job's: GET /v1/transcripts?persona_id=&job=<index>.",
+    )
 
 
 class Phrase(BaseModel):
-    text: str
+    text: str = Field(description="Two or more words, as customers said them.")
     count: int
+    examples: list[Example] = Field(default_factory=list, description="1-2 conversations that say it.")
 
 
 class Persona(BaseModel):
     """One persona of a run: who they are, what they ask for and why, what they earn and cost."""
 
     id: str = Field(description="Stable across runs (centroid matching, cosine >= 0.8).")
-    label: str
+    label: str = Field(description="A readable name (at most 60 characters); a human rename wins.")
     label_is_human: bool = False
+    summary: str = Field(
+        default="", description="One sentence: what they try to get done, why, and what a gap costs them."
+    )
     grade: str = Field(description="A = core-growth, B = serve as is, C = avoid or fix.")
     core_growth: bool
     core_growth_note: str | None = Field(

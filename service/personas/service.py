@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from pipelines.match import PreviousPersona
 from service.errors import Conflict, NotFound
 from service.personas.labels import present
-from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
+from service.personas.models import CustomerAssignment, JobTranscript, PersonaLabel, RunPersona
 from service.personas.schemas import CustomerRow, Persona, PersonaList, StoredPersona, Totals
 from service.runs import service as runs
 from service.runs.models import Run
@@ -28,8 +28,10 @@ def store_personas(
     personas: Sequence[StoredPersona],
     centroids: Mapping[str, np.ndarray],
     customers: Sequence[CustomerRow],
+    job_transcripts: Sequence[Mapping[str, int | str]] = (),
 ) -> None:
-    """Add a run's personas (largest first) with their centroids, and its customer assignments."""
+    """Add a run's personas (largest first) with their centroids, its customer assignments, and which
+    transcript is in which job (service/personas/build.job_transcripts)."""
     for position, stored in enumerate(personas):
         session.add(
             RunPersona(
@@ -43,6 +45,8 @@ def store_personas(
         )
     if customers:
         session.execute(insert(CustomerAssignment), [{**c.model_dump(), "run_id": run_id} for c in customers])
+    if job_transcripts:
+        session.execute(insert(JobTranscript), [{**row, "run_id": run_id} for row in job_transcripts])
     session.flush()
 
 
@@ -183,6 +187,13 @@ def list_customers(
     if core_growth is not None:
         query = query.where(CustomerAssignment.core_growth == core_growth)
     return [CustomerRow.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+
+
+def job_transcript_ids(run: Run, persona_id: str, job: int) -> Any:
+    """A subquery of the transcript ids a run put in one job of a persona (for transcript drill-down)."""
+    return select(JobTranscript.transcript_id).where(
+        JobTranscript.run_id == run.id, JobTranscript.persona_id == persona_id, JobTranscript.job == job
+    )
 
 
 def persona_customer_ids(run: Run, persona_id: str) -> Any:

@@ -26,12 +26,12 @@ def display_labels(personas: Sequence[Persona]) -> dict[str, str]:
 
 def persona_view(p: Persona, label: str, colour: str) -> dict[str, Any]:
     """One persona card: its figures, words and pond, under the report's label and colour."""
-    jobs = sorted(p.jobs, key=lambda j: -j.share)
     return {
         "id": p.id,
         "anchor": "persona-" + re.sub(r"[^A-Za-z0-9_-]", "-", p.id),
         "label": label,
         "label_is_human": p.label_is_human,
+        "summary": p.summary,
         "colour": colour,
         "grade": p.grade,
         "grade_name": GRADE_NAMES.get(p.grade, ""),
@@ -54,7 +54,8 @@ def persona_view(p: Persona, label: str, colour: str) -> dict[str, Any]:
         "sentiment_word": sentiment_word(p.sentiment),
         "keywords": list(p.keywords),
         "quotes": list(p.quotes),
-        "jobs": [j.model_dump() for j in jobs],
+        # In stored order: a job's position is its number in GET /v1/transcripts?persona_id=&job=.
+        "jobs": [j.model_dump() for j in p.jobs],
         "motivations": [m.model_dump() for m in p.motivations],
         "consequences": [c.model_dump() for c in p.consequences],
         "pond_in": [e.model_dump() for e in p.pond.in_],

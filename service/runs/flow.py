@@ -21,7 +21,8 @@ from service.config import Settings
 from service.db import Database
 from service.ingest.models import Transcript
 from service.personas import service as personas
-from service.personas.build import customer_rows, stored_personas
+from service.personas.build import customer_rows, job_transcripts, stored_personas
+from service.personas.labeller import labeller_for
 from service.reports.build import report_data
 from service.runs import service
 from service.runs.embeddings import embed_with_cache
@@ -159,6 +160,7 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         transcript_vectors=vectors,
         previous=previous,
         progress=lambda stage, f: report(stage, f),
+        labeller=labeller_for(settings),
     )
     report("storing", 0.0, force=True)
     timings.update({k: v for k, v in result.timings.items() if k not in ("embedding", "total")})
@@ -192,7 +194,12 @@ def store_result(
     with database.transaction() as session:
         centroids = {p.stable_id: p.centroid for p in result.personas}
         personas.store_personas(
-            session, run_id=run_id, personas=stored, centroids=centroids, customers=customers
+            session,
+            run_id=run_id,
+            personas=stored,
+            centroids=centroids,
+            customers=customers,
+            job_transcripts=job_transcripts(result),
         )
         # Storing is timed up to the commit that follows; the rest is measured where it happened.
         seconds = {**timings, "storing": time.perf_counter() - clock}

@@ -7,8 +7,7 @@ import pytest
 
 from pipelines.describe import PersonaTexts, describe_personas, pick_quotes, trim_quote
 from pipelines.embed import SentenceTransformerEmbedder
-from pipelines.keywords import class_tfidf, label_from_keywords
-from pipelines.phrases import consequence_phrases, motivation_clauses, rank_phrases, sentiment
+from pipelines.phrases import FoundPhrase, rank_phrases, sentiment
 
 # "account" is in every text of every persona: frequent everywhere, so it must not head any keyword list.
 WAITING = [
@@ -63,7 +62,8 @@ def embedder() -> SentenceTransformerEmbedder:
 def persona(key: str, texts: list[str], embedder: SentenceTransformerEmbedder) -> PersonaTexts:
     vectors = embedder.embed(texts)
     centroid = vectors.mean(axis=0)
-    return PersonaTexts(key, texts, vectors, centroid / np.linalg.norm(centroid))
+    ids = [f"{key}-{i}" for i in range(len(texts))]
+    return PersonaTexts(key, texts, vectors, centroid / np.linalg.norm(centroid), ids=ids)
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +78,23 @@ def test_keywords_contrast_personas_and_skip_words_frequent_everywhere(described
     assert {"refund", "twice", "charged twice"} & set(described["charged"].keywords[:3])
     for description in described.values():
         assert "account" not in description.keywords[:5]
-    assert described["waiting"].label != described["charged"].label
 
 
-def test_label_is_short_and_built_from_keywords(described):
-    for description in described.values():
-        parts = description.label.split(" · ")
-        assert 1 <= len(parts) <= 2 and len(description.label) <= 40
-        assert all(part in description.keywords for part in parts)
+def test_labels_are_readable_distinct_names_not_keyword_pairs(described):
+    labels = [d.label for d in described.values()]
+    assert len(set(labels)) == len(labels)
+    for label in labels:
+        assert label.startswith("Customers ") and len(label.split()) >= 3 and len(label) <= 60
+        assert "·" not in label
+
+
+def test_summary_is_one_sentence_about_jobs_why_and_cost_without_the_label(described):
+    summary = described["waiting"].summary
+    assert summary.startswith("They get in touch to ") and summary.endswith(".")
+    assert summary.count(". ") == 0 and len(summary) <= 320
+    assert described["waiting"].label not in summary
+    # what a gap costs them: the top consequence, in the third person
+    assert "when it goes wrong" in summary or "otherwise" in summary
 
 
 def test_quotes_are_distinct_real_texts_closest_to_the_centroid(embedder, described):
@@ -109,6 +118,9 @@ def test_pick_quotes_skips_duplicates_and_near_duplicates():
     vectors = np.stack([axis[0], axis[0], axis[0] + 0.1 * axis[3], axis[1], axis[2]])
     centroid = np.array([1.0, 0.5, 0.3, 0.0])
     assert pick_quotes(texts, vectors, centroid, n_quotes=5) == (texts[0], texts[3], texts[4])
+    # Texts that are not eligible (nearer another persona) come last.
+    eligible = [False, True, True, True, True]
+    assert pick_quotes(texts, vectors, centroid, n_quotes=1, eligible=eligible) == (texts[1],)
 
 
 def test_trim_quote_cuts_long_texts_at_a_word_boundary():
@@ -118,60 +130,43 @@ def test_trim_quote_cuts_long_texts_at_a_word_boundary():
     assert trim_quote("  short\n text ") == "short text"
 
 
-def test_jobs_are_topics_sorted_by_share(described):
-    jobs = described["waiting"].jobs
-    assert jobs and [j.share for j in jobs] == sorted((j.share for j in jobs), reverse=True)
-    assert sum(j.transcripts for j in jobs) <= len(WAITING)
-    assert all(j.label for j in jobs)
+def test_jobs_are_sorted_by_share_with_examples_that_open_their_transcripts(described):
+    for description in described.values():
+        jobs = description.jobs
+        assert jobs and [j.share for j in jobs] == sorted((j.share for j in jobs), reverse=True)
+        assert len(description.job_members) == len(jobs)
+        for job, members in zip(jobs, description.job_members, strict=True):
+            assert job.label and "·" not in job.label and job.transcripts == len(members)
+            assert 1 <= len(job.examples) <= 3
+            for example in job.examples:
+                assert example.transcript_id in members
+    waiting_ids = {f"waiting-{i}": text for i, text in enumerate(WAITING)}
+    example = described["waiting"].jobs[0].examples[0]
+    assert example.quote == trim_quote(waiting_ids[example.transcript_id])
 
 
-def test_motivations_are_extracted_and_ranked_by_frequency(described):
-    assert motivation_clauses("I need to change my PIN because my card was stolen, but nobody answers.") == [
-        "to change my pin",
-        "because my card was stolen",
-    ]
-    assert motivation_clauses("I want to cancel my account so that I can switch to another bank") == [
-        "to cancel my account",
-        "so that i can switch to another bank",
-    ]
-    assert motivation_clauses("I am trying to top up in order to pay rent") == ["to top up", "to pay rent"]
-    assert motivation_clauses("I need to do it") == []  # says nothing about why
-    texts = [
-        "I need to change my PIN",
-        "I want to change the PIN now",
-        "I'm trying to change my pin",
-        "I need to pay rent",
-    ]
-    ranked = rank_phrases([motivation_clauses(t) for t in texts], [0.5] * len(texts))
-    assert ranked[0].count == 3 and ranked[0].text.startswith("to change")
-    assert ranked[0].share == pytest.approx(0.75)
-    # "I want to know where it is" carries no reason and is left out.
-    assert {m.text for m in described["waiting"].motivations} == {
-        "to pay rent",
-        "to book a flight",
-        "because my old card expired",
-    }
-
-
-def test_consequences_are_extracted_and_ranked(described):
-    assert consequence_phrases("I am still waiting and I haven't received my card, I will cancel") == [
-        "cancel",
-        "still waiting",
-        "haven't received",
-    ]
-    assert "charged twice" in consequence_phrases("Why was I double-charged?")
-    assert "close my account" in consequence_phrases("Just close my account")
-    assert "stolen" not in consequence_phrases("my card was stolen")  # named by the "lost or stolen" pattern
-    charged = [c.text for c in described["charged"].consequences]
-    assert charged[:2] == ["charged twice", "refund"]
-    counts = [c.count for c in described["charged"].consequences]
-    assert counts == sorted(counts, reverse=True)
-    assert "still waiting" in [c.text for c in described["waiting"].consequences]
+def test_motivations_and_consequences_are_customer_phrases_with_examples(described):
+    for description in described.values():
+        for phrase in (*description.motivations, *description.consequences):
+            assert len(phrase.text.split()) >= 2 and phrase.count >= 1
+            assert 1 <= len(phrase.examples) <= 2
+    waiting = {m.text for m in described["waiting"].motivations}
+    assert "because my old card expired" in waiting
+    charged = described["charged"].consequences
+    assert [c.count for c in charged] == sorted((c.count for c in charged), reverse=True)
+    assert any("twice" in c.text for c in charged)
+    still = [c for c in described["waiting"].consequences if "waiting" in c.text.lower()]
+    assert still and still[0].examples[0].transcript_id.startswith("waiting-")
 
 
 def test_ties_rank_the_more_typical_texts_first():
-    ranked = rank_phrases([["refund"], ["cancel"]], [0.2, 0.9])
-    assert [p.text for p in ranked] == ["cancel", "refund"]
+    ranked = rank_phrases(
+        [[FoundPhrase("a", "a refund please", "a refund please")], [FoundPhrase("b", "cancel it now", "x")]],
+        [0.2, 0.9],
+        ["t0", "t1"],
+    )
+    assert [p.text for p in ranked] == ["cancel it now", "a refund please"]
+    assert ranked[0].examples[0].transcript_id == "t1" and ranked[0].share == pytest.approx(0.5)
 
 
 def test_sentiment_sign(described):
@@ -184,10 +179,3 @@ def test_sentiment_sign(described):
 def test_describe_is_deterministic(embedder):
     personas = [persona("waiting", WAITING, embedder), persona("charged", CHARGED, embedder)]
     assert describe_personas(personas) == describe_personas(personas)
-
-
-def test_shared_keyword_code_gives_the_same_label_as_describe(described):
-    groups = [WAITING, CHARGED, HAPPY]
-    keywords = [tuple(k.term for k in ks) for ks in class_tfidf(groups, top_n=10)]
-    assert label_from_keywords(keywords[0]) == described["waiting"].label
-    assert keywords[1] == described["charged"].keywords

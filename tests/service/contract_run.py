@@ -17,6 +17,7 @@ from pipelines.economics import compute_economics
 from pipelines.match import match_personas
 from pipelines.phrases import RankedPhrase
 from pipelines.pond import persona_pond, pond_map
+from pipelines.quotes import Example
 from pipelines.results import CustomerAssignment, DiscoveryResult, PersonaResult
 from pipelines.types import AccountInput, CostRates, DiscoveryConfig, TranscriptInput
 
@@ -30,9 +31,39 @@ SHAPE = {
     "P3": (5, 2, "email", None, 30_000.0),
 }
 WORDS = {
-    "P1": ("reorder · invoice", ("reorder", "invoice", "same order"), "I want to reorder the same epoxy."),
-    "P2": ("site delivery · refund", ("refund", "site", "delivery"), "The bond failed on site, refund it."),
-    "P3": ("sds · cure time", ("sds", "cure time", "shelf life"), "Please send the SDS for the sealant."),
+    "P1": (
+        "Customers reordering the same epoxy",
+        ("reorder", "invoice", "same order"),
+        "I want to reorder the same epoxy.",
+    ),
+    "P2": (
+        "Customers reporting failed bonds on site",
+        ("refund", "site", "delivery"),
+        "The bond failed on site, refund it.",
+    ),
+    "P3": (
+        "Customers asking for safety data sheets",
+        ("sds", "cure time", "shelf life"),
+        "Please send the SDS for the sealant.",
+    ),
+}
+# Per persona: its two jobs' labels, why they ask, and what a gap costs them.
+CARDS = {
+    "P1": (
+        ("Reorder the same epoxy", "Get a copy of an invoice"),
+        "so that the shop keeps running",
+        "otherwise I lose the job",
+    ),
+    "P2": (
+        ("Get a refund for a failed bond", "Find out when the delivery reaches the site"),
+        "because the inspector is coming",
+        "the crew is still waiting",
+    ),
+    "P3": (
+        ("Get the SDS for a sealant", "Find out the cure time"),
+        "because the auditor asks for it",
+        "the line stays down",
+    ),
 }
 
 
@@ -79,21 +110,34 @@ def contract_accounts() -> list[AccountInput]:
     return accounts
 
 
-def _description(key: str, transcripts: int) -> PersonaDescription:
+def _description(key: str, tids: tuple[str, ...], owner: dict[str, str]) -> PersonaDescription:
+    """A card as describe writes one: name, summary, two jobs with examples that open their transcripts."""
     label, keywords, quote = WORDS[key]
+    (first, second), why, cost = CARDS[key]
+    split = round(0.6 * len(tids))
+    members = (tids[:split], tids[split:])
+    text = f"{quote} Contact 0."
+
+    def job(name: str, words: tuple[str, ...], ids: tuple[str, ...]) -> Job:
+        examples = tuple(Example(t, text) for t in ids[:2])
+        customers = len({owner[t] for t in ids})
+        return Job(name, words, len(ids), round(len(ids) / len(tids), 4), examples, customers)
+
     return PersonaDescription(
         key=key,
         label=label,
         keywords=keywords,
         quotes=(quote, f"{quote} Soon, please."),
-        jobs=(
-            Job(f"{keywords[0]} · {keywords[1]}", keywords[:2], round(0.6 * transcripts), 0.6),
-            Job(keywords[2], keywords[2:], round(0.4 * transcripts), 0.4),
+        jobs=(job(first, keywords[:2], members[0]), job(second, keywords[2:], members[1])),
+        motivations=(RankedPhrase(why, 3, 0.8, (Example(tids[0], text),)),),
+        consequences=(
+            RankedPhrase(cost, 2, 0.6, (Example(tids[1], text),)),
+            RankedPhrase("asked for a refund", 1, 0.5, (Example(tids[2], text),)),
         ),
-        motivations=(RankedPhrase("so that the line keeps running", 3, 0.8),),
-        consequences=(RankedPhrase("refund", 2, 0.6), RankedPhrase("still waiting", 1, 0.5)),
         sentiment={"P1": 0.31, "P2": -0.27, "P3": 0.05}[key],
-        transcripts=transcripts,
+        transcripts=len(tids),
+        summary=f"They get in touch to {first[0].lower() + first[1:]} or {second[0].lower() + second[1:]}, {why}; {cost}.",
+        job_members=members,
     )
 
 
@@ -126,6 +170,7 @@ def contract_result() -> DiscoveryResult:
     for j, key in enumerate(KEYS):
         members = tuple(sorted(c for c, k in customers.items() if k == key))
         tids = tuple(t.external_id for t in transcripts if t.customer_id in members)
+        owner = {t.external_id: t.customer_id for t in transcripts}
         personas.append(
             PersonaResult(
                 index=j,
@@ -133,7 +178,7 @@ def contract_result() -> DiscoveryResult:
                 centroid=centroids[j],
                 customer_ids=members,
                 transcript_ids=tids,
-                description=_description(key, len(tids)),
+                description=_description(key, tids, owner),
                 economics=next(p for p in economics.personas if p.key == key),
                 pond=persona_pond(accounts, economics, key),
                 match=matched.matches[j],

@@ -247,8 +247,56 @@
     return el("div", { title }, el("dt", {}, name), el("dd", {}, value));
   }
 
+  function examples(items) {
+    return items.map((e) =>
+      el("blockquote", { className: "example" }, `“${e.quote}”`, el("cite", {}, `conversation ${e.transcript_id}`)));
+  }
+
+  // A job opens to its typical conversations; "Show conversations" lists all of them (redacted) from the API.
+  // Its position in p.jobs is its number in GET /v1/transcripts?persona_id=&job=.
+  function renderJob(p, job, index) {
+    const cover = `${integer.format(job.transcripts)} conversations` +
+      (job.customers ? ` from ${integer.format(job.customers)} customers` : "");
+    return el("li", {},
+      el("details", { className: "job" },
+        el("summary", {}, el("span", {}, job.label), el("span", { className: "share" }, percent(job.share))),
+        el("p", { className: "job-cover" }, cover),
+        examples(job.examples || []),
+        el("button", { type: "button", className: "job-conversations", dataset: { personaId: p.id, job: String(index) } },
+          "Show conversations"),
+        el("div", { className: "conversations" })));
+  }
+
+  function renderPhrases(title, items) {
+    if (!items || !items.length) return null;
+    return el("div", { className: "phrases" }, el("h4", {}, title),
+      el("ul", {}, items.slice(0, 3).map((m) => el("li", {}, `“${m.text}” `, el("span", { className: "share" }, `×${m.count}`)))));
+  }
+
+  async function showConversations(button) {
+    const box = button.nextElementSibling;
+    const query = `persona_id=${encodeURIComponent(button.dataset.personaId)}&job=${encodeURIComponent(button.dataset.job)}`;
+    box.replaceChildren(el("p", { className: "muted" }, "Loading…"));
+    let response;
+    try {
+      response = await fetch(`v1/transcripts?${query}&limit=20`, { headers: authHeaders(), cache: "no-store" });
+    } catch (error) {
+      box.replaceChildren(el("p", { className: "muted" }, "Could not reach the service."));
+      return;
+    }
+    if (!response.ok) {
+      box.replaceChildren(el("p", { className: "muted" }, `Not loaded (${response.status}): ${await problemDetail(response)}`));
+      return;
+    }
+    const page = await response.json();
+    const items = page.items.map((t) => el("li", {}, el("span", { className: "muted" }, `#${t.id} · ${t.channel} · `),
+      t.turns.filter((turn) => turn.speaker === "customer").map((turn) => turn.text).join(" / ")));
+    box.replaceChildren(items.length ? el("ol", { className: "conversation-list" }, items)
+      : el("p", { className: "muted" }, "No stored conversation for this job (runs stored before jobs were recorded have none)."),
+      page.next_cursor ? el("p", { className: "muted" }, "First 20 shown.") : null);
+  }
+
   function renderCard(p) {
-    const topJobs = [...p.jobs].sort((a, b) => b.share - a.share).slice(0, 3);
     const quote = p.quotes.find((q) => q && q.trim());
     const margin = p.margin_per_customer;
     return el(
@@ -279,10 +327,12 @@
         fact("Contacts / customer", decimal.format(p.contacts_per_customer)),
         fact("Avg handle time", p.avg_handle_minutes === null ? "–" : `${decimal.format(p.avg_handle_minutes)} min`),
       ),
-      topJobs.length
-        ? el("div", { className: "jobs" }, el("h4", {}, "Top jobs"),
-            el("ul", {}, topJobs.map((j) => el("li", {}, el("span", {}, j.label), el("span", { className: "share" }, percent(j.share))))))
+      p.summary ? el("p", { className: "summary" }, p.summary) : null,
+      p.jobs.length
+        ? el("div", { className: "jobs" }, el("h4", {}, "Jobs"), el("ul", {}, p.jobs.map((j, i) => renderJob(p, j, i))))
         : null,
+      renderPhrases("Why they get in touch", p.motivations),
+      renderPhrases("What a gap costs them", p.consequences),
       quote ? el("blockquote", { className: "quote" }, `“${quote}”`) : null,
       p.keywords.length ? el("p", { className: "keywords" }, p.keywords.slice(0, 6).join(" · ")) : null,
       el("div", { className: "card-actions" },
@@ -545,6 +595,8 @@
     $("personas").addEventListener("click", (event) => {
       const button = event.target.closest(".rename-button");
       if (button) openRename(button.dataset.personaId);
+      const conversations = event.target.closest(".job-conversations");
+      if (conversations) showConversations(conversations);
     });
     $("rename-form").addEventListener("submit", saveRename);
     $("rename-cancel").addEventListener("click", closeRename);

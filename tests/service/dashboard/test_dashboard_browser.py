@@ -78,9 +78,12 @@ def persona(
                 "keywords": name.lower().split(),
                 "transcripts": int(customers * 3 * s),
                 "share": s,
+                "customers": int(customers * s),
+                "examples": [{"transcript_id": "17", "quote": f"I need to {name.lower()} <b>now</b>"}],
             }
             for name, s in jobs
         ],
+        "summary": f"They get in touch to {jobs[0][0].lower()}.",
         "motivations": [{"text": "need it today", "count": 4}],
         "consequences": [{"text": "would cancel the account", "count": 2}],
         "pond": {"in": [{"attribute": "segment", "value": "smb", "lift": 1.6, "customers": 9}], "out": []},
@@ -260,6 +263,20 @@ def test_dashboard_click_path(
     assert growth.find_element(By.CSS_SELECTOR, ".grade-badge").text == "Grade A"
     assert growth.find_element(By.CSS_SELECTOR, ".core-growth-badge").text == "Core growth"
     assert "payroll on Friday" in growth.find_element(By.CSS_SELECTOR, ".quote").text
+    assert (
+        growth.find_element(By.CSS_SELECTOR, ".summary").text == "They get in touch to get paid out faster."
+    )
+    # a job opens to its examples (customer text shown as text) and lists its conversations from the API
+    growth.find_element(By.CSS_SELECTOR, ".job summary").click()
+    assert (
+        "I need to get paid out faster <b>now</b>"
+        in growth.find_element(By.CSS_SELECTOR, ".job .example").text
+    )
+    growth.find_element(By.CSS_SELECTOR, ".job-conversations").click()
+    wait_for(
+        lambda: "No stored conversation" in growth.find_element(By.CSS_SELECTOR, ".conversations").text,
+        "the job's conversations (none stored for this hand-built run)",
+    )
     assert "Get paid out faster" in growth.text
     assert not card(driver, "p-costly").find_elements(By.CSS_SELECTOR, ".core-growth-badge")
     wait_for(

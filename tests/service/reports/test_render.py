@@ -164,9 +164,15 @@ def test_quotes_and_labels_are_escaped() -> None:
     persona["label"] = f'<img src=x onerror="alert(1)"> {EVIL}'
     persona["label_is_human"] = True
     persona["motivations"].append({"text": "<b>bold</b> claim", "count": 3})
+    persona["summary"] = f"They get in touch {EVIL}."
+    example = {"transcript_id": "<u>7</u>", "quote": f"<em>job</em> {EVIL}"}
+    persona["jobs"][0]["examples"] = [example]
+    persona["consequences"].append({"text": "<s>lost</s> sales", "count": 2, "examples": [example]})
     inputs["top_accounts"][0]["name"] = "<i>Acme</i> & Co"
     page = render(inputs)
     assert "<script>alert" not in page
+    assert "<em>job</em>" not in page and "<u>7</u>" not in page and "<s>lost</s>" not in page
+    assert "&lt;em&gt;job&lt;/em&gt;" in page and "They get in touch &lt;script&gt;" in page
     assert "<img src=x" not in page
     assert "<b>bold</b>" not in page and "<i>Acme</i>" not in page
     assert (

@@ -84,6 +84,15 @@ def test_run_personas_rename_and_second_run(client: TestClient, keys: dict[str, 
     ).json()
     members = {c["customer_id"] for c in in_target["items"]}
     assert drill["items"] and {t["customer_id"] for t in drill["items"]} <= members
+    # a job's drill-down: its transcripts, its examples among them, its customers counted
+    job = personas[0]["jobs"][0]
+    in_job = client.get(
+        "/v1/transcripts", params={"persona_id": target, "job": 0, "limit": 500}, headers=auth(read)
+    ).json()["items"]
+    assert len(in_job) == job["transcripts"] and {t["customer_id"] for t in in_job} <= members
+    assert len({t["customer_id"] for t in in_job}) == job["customers"]
+    assert {e["transcript_id"] for e in job["examples"]} <= {str(t["id"]) for t in in_job}
+    assert client.get("/v1/transcripts", params={"job": 0}, headers=auth(read)).status_code == 422
 
     # a second run on the same data: ids stable, the human name sticks, nothing re-embedded, new ETag
     second_id = start_run(client, admin)
