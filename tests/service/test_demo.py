@@ -17,12 +17,12 @@ def test_demo_produces_personas_and_a_report_that_draws(tmp_path: Path) -> None:
     console = Console(record=True, width=120)
     outcome = run_demo(Settings(webhook_secrets={}), workdir=tmp_path, customers=80, seed=7, console=console)
     assert outcome.run.status == "succeeded"
-    personas = outcome.personas["personas"]
-    assert 2 <= len(personas) <= 4 and any(p["core_growth"] for p in personas)
+    personas = outcome.personas.personas
+    assert 2 <= len(personas) <= 4 and any(p.core_growth for p in personas)
     console.print(persona_table(outcome.personas))
     table = console.export_text()
     for p in personas:
-        assert p["grade"] in table
+        assert p.grade in table and p.label[:20] in table
     assert outcome.report_path.exists() and outcome.report_path.stat().st_size > 100_000
 
     driver = chromium_driver()
