@@ -22,7 +22,7 @@ def test_demo_produces_personas_and_a_report_that_draws(tmp_path: Path) -> None:
     console.print(persona_table(outcome.personas))
     table = console.export_text()
     for p in personas:
-        assert p.grade in table and p.label[:20] in table
+        assert p.grade in table
     assert outcome.report_path.exists() and outcome.report_path.stat().st_size > 100_000
 
     driver = chromium_driver()
