@@ -104,6 +104,20 @@ def _describe_sample(rows: list[int], limit: int, seed: int) -> list[int]:
     return [rows[i] for i in chosen]
 
 
+def canonical_order(transcripts: Sequence[TranscriptInput], texts: list[str]) -> list[int]:
+    """Positions of the transcripts sorted by content (customer, start time, text, channel, duration), so any
+    ingest order gives the same run; the external id (a database row id in the service) only breaks ties
+    between transcripts that are identical in everything else."""
+
+    def key(i: int) -> tuple[str, str, str, str, float, str]:
+        t = transcripts[i]
+        started = t.started_at.isoformat() if t.started_at is not None else ""
+        duration = -1.0 if t.duration_seconds is None else float(t.duration_seconds)
+        return (t.customer_id, started, texts[i], t.channel, duration, t.external_id)
+
+    return sorted(range(len(transcripts)), key=key)
+
+
 def discover(
     transcripts: Sequence[TranscriptInput],
     accounts: Sequence[AccountInput],
@@ -125,6 +139,12 @@ def discover(
     # Stage 1: the customer's own words per transcript; transcripts without any carry no signal.
     report("embedding", 0.0)
     texts = [customer_text(t.turns) for t in transcripts]
+    # Everything below reads the transcripts in content order: the same data in any order, the same run.
+    order = canonical_order(transcripts, texts)
+    transcripts = [transcripts[i] for i in order]
+    texts = [texts[i] for i in order]
+    if transcript_vectors is not None and len(transcript_vectors) == len(order):
+        transcript_vectors = np.asarray(transcript_vectors)[order]
     used = [i for i, text in enumerate(texts) if text.strip()]
     if not used:
         raise DiscoveryInputError("no transcript has a customer turn with text: nothing to cluster")
@@ -228,6 +248,8 @@ def discover(
             pond=persona_pond(account_rows, economics, key),
             match=matched.matches[j],
             stable_id=matched.matches[j].id,
+            stability=clusters.persona_reappears[j] if clusters.persona_reappears else None,
+            stability_jaccard=clusters.persona_stability[j] if clusters.persona_stability else None,
         )
         for j, key in enumerate(keys)
     )
@@ -236,12 +258,15 @@ def discover(
     report("pricing", 1.0)
     timings["total"] = time.perf_counter() - started
 
+    # Back in the caller's order: one row per input transcript.
     all_vectors = np.zeros((len(transcripts), vectors.shape[1]), dtype=np.float32)
-    all_vectors[used] = vectors
+    all_vectors[np.asarray(order, dtype=np.int64)[used]] = vectors
     without_text = tuple(sorted({t.customer_id for t in transcripts} - set(customer_ids)))
     notes = list(economics.notes)
     if without_text:
         notes.append(f"{len(without_text)} customers said nothing in any transcript and are in no persona.")
+    if clusters.unstable:
+        notes.append(clusters.verdict)
     return DiscoveryResult(
         config=config,
         model_name=model_name,
@@ -261,7 +286,10 @@ def discover(
         pond=run_pond,
         retired_ids=matched.retired_ids,
         transcript_vectors=all_vectors,
-        clustering_method=f"{clusters.reduction} -> HDBSCAN ({clusters.density_clusters} dense groups) "
-        "-> contact-neighbourhood refinement",
+        clustering_method=clusters.method,
         notes=tuple(notes),
+        stability=clusters.stability,
+        k_scores=clusters.k_scores,
+        unstable=clusters.unstable,
+        stability_verdict=clusters.verdict,
     )

@@ -47,7 +47,11 @@ class ClusterParams:
     # Contact neighbourhood of the refinement; the same size as UMAP's so both read the same locality.
     contact_neighbors: int = 15
     refine: bool = True
-    refine_max_iterations: int = 50
+    # EM rounds of the refinement from the k-means split. Few on purpose: each round is also a step of label
+    # propagation over the contact graph, and many rounds let personas diffuse into each other, most where
+    # customers have one contact each (measured in bench/bench_personas.py: 3 rounds choose the planted k in
+    # 43 of 44 known-k cases; 5 rounds in 41, and Twitter drops to 2 personas).
+    refine_max_iterations: int = 3
     # Laplace smoothing of the neighbour counts, so one unseen persona never gets probability zero.
     refine_smoothing: float = 1.0
     # Customers density calls noise keep this share of their posterior as confidence.
@@ -60,6 +64,27 @@ class ClusterParams:
     sample_size: int = 5000
     # The quality silhouette (O(n^2)) is taken on at most this many customers (fixed seed).
     quality_sample: int = 5000
+    # k-means starts of the initial split (on the customer vectors) before the contact refinement.
+    kmeans_starts: int = 10
+    # Stability and the choice of k: each k is refitted on this many resamples of this share of customers.
+    stability_resamples: int = 10
+    stability_share: float = 0.8
+
+
+@dataclass(frozen=True)
+class KScore:
+    """How one tried number of personas held up when customers were resampled (pipelines.stability)."""
+
+    k: int
+    # Mean adjusted Rand index between this k's partition and its partitions of the resampled customers.
+    stability: float
+    # Per persona of this k's partition (largest first): mean best Jaccard with a resampled persona.
+    persona_stability: tuple[float, ...]
+
+    @property
+    def weakest(self) -> float:
+        """The least reproducible persona's stability: the number the choice of k reads."""
+        return min(self.persona_stability)
 
 
 @dataclass(frozen=True)
@@ -120,6 +145,10 @@ class PersonaResult:
     pond: Any = None  # pond.PondMap of this persona's customers
     match: Any = None  # match.PersonaMatch: the stable id and the previous persona it continues
     stable_id: str | None = None
+    # Share of resampled runs in which this persona reappears (best Jaccard >= 0.5); None for one persona.
+    stability: float | None = None
+    # Its mean best Jaccard over the resampled runs (the finer figure the choice of k reads).
+    stability_jaccard: float | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +176,13 @@ class DiscoveryResult:
     transcript_vectors: np.ndarray | None = None
     clustering_method: str = ""
     notes: tuple[str, ...] = ()
+    # Mean ARI between the final partition and the partitions of resampled customers; None for one persona.
+    stability: float | None = None
+    # Every k tried, with its stability figures, so a reader sees why k is what it is.
+    k_scores: tuple[KScore, ...] = ()
+    # True when no k gave personas that all reappear; stability_verdict says so (or why it is stable) in words.
+    unstable: bool = False
+    stability_verdict: str = ""
 
     @property
     def labels(self) -> dict[str, int]:
