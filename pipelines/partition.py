@@ -120,6 +120,19 @@ class Partitioner:
         )
 
 
+def polish(partitioner: Partitioner, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """More EM rounds for the chosen partition of all customers (ClusterParams.final_rounds), starting from
+    its labels, so persona j stays persona j."""
+    if partitioner.neighbours is None:
+        return labels, np.eye(k)[labels]
+    params = partitioner.params
+    neighbours = partitioner.neighbours[:, : params.contact_neighbors]
+    width = neighbourhood_width(labels, partitioner.owner, k, neighbours.shape[1])
+    return refine(
+        labels, partitioner.owner, neighbours[:, :width], k, params.refine_smoothing, params.final_rounds
+    )
+
+
 def silhouette(
     space: np.ndarray, labels: np.ndarray, metric: str, max_rows: int | None = None, seed: int = 0
 ) -> float:
@@ -177,7 +190,13 @@ def fit_all(
     }
     chosen = choose_k(k_scores)
     unstable, words = verdict(k_scores, chosen)
-    labels, posterior, checked = fitted[chosen]
+    labels, posterior = polish(partitioner, fitted[chosen][0], chosen)
+    rank = order_by_size(labels, chosen)
+    labels, posterior, order = rank[labels], posterior[:, np.argsort(rank)], np.argsort(rank)
+    checked = fitted[chosen][2]
+    k_scores[chosen] = KScore(
+        chosen, k_scores[chosen].stability, tuple(k_scores[chosen].persona_stability[j] for j in order)
+    )
     noise = checked.customer_agreement < 0.5
     confidence = posterior[np.arange(n), labels] * np.where(noise, params.noise_confidence_factor, 1.0)
     quality = silhouette(vectors, labels, "cosine", params.quality_sample, seed)
@@ -198,7 +217,7 @@ def fit_all(
         reason="; ".join(reasons) or None,
         stability=round(checked.structure, 4),
         persona_stability=k_scores[chosen].persona_stability,
-        persona_reappears=tuple(round(float(r), 4) for r in checked.persona_reappears),
+        persona_reappears=tuple(round(float(checked.persona_reappears[j]), 4) for j in order),
         k_scores=tuple(k_scores[k] for k in sorted(k_scores)),
         unstable=unstable,
         verdict=words,

@@ -81,20 +81,22 @@ def test_k_stays_within_min_and_max(sizes: list[int], low: int, high: int) -> No
     assert len(np.unique(result.labels)) == result.k == len(result.centroids)
 
 
-def test_customers_between_personas_are_noise_with_lower_confidence() -> None:
-    # Two personas plus customers exactly half way between them: resamples put those on either side, so
-    # they are the ones marked noise; every clear member keeps its persona in every resample.
+def test_customers_between_personas_get_lower_confidence() -> None:
+    # Two personas plus customers half way between them: their posterior (confidence) is split, every clear
+    # member's is not; whoever resampling marks noise (kept its persona in under half of the resamples)
+    # keeps at most half of its confidence. Checked over several seeds, since it must hold for any.
     vectors, truth = blobs([50, 50], seed=2)
     centres = np.stack([vectors[truth == g].mean(axis=0) for g in (0, 1)])
     rng = np.random.default_rng(5)
     middle = centres.mean(axis=0) + 0.01 * rng.normal(size=(8, vectors.shape[1]))
     middle /= np.linalg.norm(middle, axis=1, keepdims=True)
-    result = cluster_customers(np.vstack([vectors, middle]), max_personas=2, seed=0)
-    assert result.k == 2 and adjusted_rand_score(truth, result.labels[:100]) == 1.0
-    assert not result.noise[:100].any()
-    assert 0.0 <= result.confidences.min() and result.confidences.max() <= 1.0
-    if result.noise.any():
-        assert result.confidences[result.noise].max() <= 0.5 < result.confidences[~result.noise].min()
+    for seed in range(3):
+        result = cluster_customers(np.vstack([vectors, middle]), max_personas=2, seed=seed)
+        assert result.k == 2 and adjusted_rand_score(truth, result.labels[:100]) == 1.0
+        assert not result.noise[:100].any()
+        assert result.confidences[100:].max() < result.confidences[:100].min()
+        assert 0.0 <= result.confidences.min() and result.confidences.max() <= 1.0
+        assert (result.confidences[result.noise] <= 0.5).all()
 
 
 def test_refinement_moves_a_customer_to_the_persona_its_contacts_live_in() -> None:
