@@ -58,13 +58,13 @@ def _embed(texts: list[str], embedder: Embedder, progress: Progress) -> np.ndarr
 
 def _what_was_said(
     transcripts: Sequence[TranscriptInput],
+    texts: list[str],
     embedder: Embedder | None,
     vectors: np.ndarray | None,
     progress: Progress,
 ) -> _Said:
     """The customer's own words per transcript and their vectors: the precomputed rows when given, else
     embedded now. Transcripts without customer text carry no signal and are left out."""
-    texts = [customer_text(t.turns) for t in transcripts]
     used = [i for i, text in enumerate(texts) if text.strip()]
     if not used:
         raise DiscoveryInputError("no transcript has a customer turn with text: nothing to cluster")
@@ -80,6 +80,20 @@ def _what_was_said(
         return _Said(texts, used, vectors[used], name)
     embedder = embedder or SentenceTransformerEmbedder()
     return _Said(texts, used, _embed([texts[i] for i in used], embedder, progress), embedder.model_name)
+
+
+def canonical_order(transcripts: Sequence[TranscriptInput], texts: list[str]) -> list[int]:
+    """Positions of the transcripts sorted by content (customer, start time, text, channel, duration), so any
+    ingest order gives the same run; the external id (a database row id in the service) only breaks ties
+    between transcripts that are identical in everything else."""
+
+    def key(i: int) -> tuple[str, str, str, str, float, str]:
+        t = transcripts[i]
+        started = t.started_at.isoformat() if t.started_at is not None else ""
+        duration = -1.0 if t.duration_seconds is None else float(t.duration_seconds)
+        return (t.customer_id, started, texts[i], t.channel, duration, t.external_id)
+
+    return sorted(range(len(transcripts)), key=key)
 
 
 def _describe_sample(rows: list[int], limit: int, seed: int) -> list[int]:
@@ -146,6 +160,7 @@ def _persona_results(
     matched: MatchResult,
 ) -> tuple[PersonaResult, ...]:
     economics_by_key = {p.key: p for p in economics.personas}
+    clusters = grouping.clusters
     return tuple(
         PersonaResult(
             index=j,
@@ -157,6 +172,8 @@ def _persona_results(
             economics=economics_by_key[key],
             pond=ponds[key],
             match=matched.matches[j],
+            stability=clusters.persona_reappears[j] if clusters.persona_reappears else None,
+            stability_jaccard=clusters.persona_stability[j] if clusters.persona_stability else None,
         )
         for j, key in enumerate(grouping.keys)
     )
@@ -193,11 +210,17 @@ def discover(
     started = time.perf_counter()
     if not transcripts:
         raise DiscoveryInputError("no transcripts: a run needs at least one transcript with customer text")
+    texts = [customer_text(t.turns) for t in transcripts]
+    # Everything below reads the transcripts in content order: the same data in any order, the same run.
+    order = canonical_order(transcripts, texts)
+    transcripts, texts = [transcripts[i] for i in order], [texts[i] for i in order]
+    if transcript_vectors is not None and len(transcript_vectors) == len(order):
+        transcript_vectors = np.asarray(transcript_vectors)[order]
     said = _timed(
         timings,
         "embedding",
         report,
-        lambda: _what_was_said(transcripts, embedder, transcript_vectors, report),
+        lambda: _what_was_said(transcripts, texts, embedder, transcript_vectors, report),
     )
     grouping = _timed(
         timings,
@@ -217,12 +240,13 @@ def discover(
     timings["describing"] += time.perf_counter() - clock
     timings["total"] = time.perf_counter() - started
     return _result(
-        transcripts, accounts, config, said, grouping, descriptions, economics, ponds, matched, timings
+        transcripts, order, accounts, config, said, grouping, descriptions, economics, ponds, matched, timings
     )
 
 
 def _result(
     transcripts: Sequence[TranscriptInput],
+    order: list[int],
     accounts: Sequence[AccountInput],
     config: DiscoveryConfig,
     said: _Said,
@@ -233,8 +257,9 @@ def _result(
     matched: MatchResult,
     timings: dict[str, float],
 ) -> DiscoveryResult:
+    # Back in the caller's order: one row per input transcript.
     all_vectors = np.zeros((len(transcripts), said.vectors.shape[1]), dtype=np.float32)
-    all_vectors[said.used] = said.vectors
+    all_vectors[np.asarray(order, dtype=np.int64)[said.used]] = said.vectors
     without_text = tuple(sorted({t.customer_id for t in transcripts} - set(grouping.customer_ids)))
     notes = list(economics.notes)
     if without_text:
@@ -245,6 +270,8 @@ def _result(
         )
         notes.append(f"{said_nothing} to no persona.")
     clusters = grouping.clusters
+    if clusters.unstable:
+        notes.append(clusters.verdict)
     return DiscoveryResult(
         config=config,
         model_name=said.model_name,
@@ -264,7 +291,10 @@ def _result(
         customers_without_text=without_text,
         retired_ids=matched.retired_ids,
         transcript_vectors=all_vectors,
-        clustering_method=f"{clusters.reduction} -> HDBSCAN ({clusters.density_clusters} dense groups) "
-        "-> contact-neighbourhood refinement",
+        clustering_method=clusters.method,
         notes=tuple(notes),
+        stability=clusters.stability,
+        k_scores=clusters.k_scores,
+        unstable=clusters.unstable,
+        stability_verdict=clusters.verdict,
     )

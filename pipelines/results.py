@@ -10,7 +10,7 @@ from pipelines.describe import PersonaDescription
 from pipelines.economics import EconomicsResult, PersonaEconomics
 from pipelines.match import PersonaMatch
 from pipelines.pond import PondMap
-from pipelines.types import DiscoveryConfig
+from pipelines.types import DiscoveryConfig, KScore
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ class PersonaResult:
     economics: PersonaEconomics
     pond: PondMap
     match: PersonaMatch
+    # Share of resampled runs in which this persona reappears (best Jaccard >= 0.5); None for one persona.
+    stability: float | None = None
+    # Its mean best Jaccard over the resampled runs (the finer figure the choice of k reads).
+    stability_jaccard: float | None = None
 
     @property
     def stable_id(self) -> str:
@@ -73,6 +77,13 @@ class DiscoveryResult:
     transcript_vectors: np.ndarray | None = None
     clustering_method: str = ""
     notes: tuple[str, ...] = ()
+    # Mean ARI between the final partition and the partitions of resampled customers; None for one persona.
+    stability: float | None = None
+    # Every k tried, with its stability figures, so a reader sees why k is what it is.
+    k_scores: tuple[KScore, ...] = ()
+    # True when no k gave personas that all reappear; stability_verdict says so (or why it is stable) in words.
+    unstable: bool = False
+    stability_verdict: str = ""
 
     @property
     def labels(self) -> dict[str, int]:

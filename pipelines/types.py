@@ -38,29 +38,52 @@ class AccountInput:
 class ClusterParams:
     """Knobs of the customer clustering; the defaults are the measured method (see pipelines/cluster.py)."""
 
-    umap_n_neighbors: int = 15
-    umap_n_components: int = 5
-    umap_min_dist: float = 0.0
-    # Below this many customers UMAP's neighbour graph means little: cluster the vectors directly.
+    # Below this many customers there are too few contacts to re-estimate personas: the split stands as it is.
     min_customers_for_umap: int = MIN_SAMPLES_FOR_UMAP
-    # None: 2% of the customers (at least 5); a group smaller than that is not worth a persona.
-    min_cluster_size: int | None = None
-    # Contact neighbourhood of the refinement; the same size as UMAP's so both read the same locality.
+    # Contact neighbourhood of the refinement (UMAP's width for the map, so both read the same locality).
     contact_neighbors: int = 15
     refine: bool = True
-    refine_max_iterations: int = 50
+    # EM rounds of the refinement from the k-means split. Few on purpose: each round is also a step of label
+    # propagation over the contact graph, and many rounds let personas diffuse into each other, most where
+    # customers have one contact each (measured in bench/bench_personas.py: 3 rounds choose the planted k in
+    # 43 of 44 known-k cases; 5 rounds in 41, and Twitter drops to 2 personas).
+    refine_max_iterations: int = 3
+    # Further EM rounds for the chosen partition only, once k is chosen: measured ARI +0.01 to +0.03 on
+    # planted_dev and demo seeds 12 and 13, +-0.005 on the others (bench/bench_personas.py).
+    final_rounds: int = 3
     # Laplace smoothing of the neighbour counts, so one unseen persona never gets probability zero.
     refine_smoothing: float = 1.0
-    # Customers density calls noise keep this share of their posterior as confidence.
+    # Customers the split calls noise keep this share of their posterior as confidence.
     noise_confidence_factor: float = 0.5
-    # Above this many customers, UMAP + HDBSCAN + refinement (and the map's UMAP) are fitted on a fixed-seed
-    # sample of sample_size customers; the others take the refinement's likelihood step over their contacts'
-    # nearest sample contacts. Bounds time and memory (measured by bench/bench_scale.py); smaller inputs are
-    # clustered whole, exactly as before.
+    # Above this many customers, the split, its refinement and stability (and the map's UMAP) are fitted on a
+    # fixed-seed sample of sample_size customers; the others take the refinement's likelihood step over their
+    # contacts' nearest sample contacts. Bounds time and memory (bench/bench_scale.py); smaller inputs are
+    # clustered whole.
     sample_threshold: int = 5000
     sample_size: int = 5000
     # The quality silhouette (O(n^2)) is taken on at most this many customers (fixed seed).
     quality_sample: int = 5000
+    # k-means starts of the initial split (on the customer vectors) before the contact refinement.
+    kmeans_starts: int = 10
+    # Stability and the choice of k: each k is refitted on this many resamples of this share of customers.
+    stability_resamples: int = 10
+    stability_share: float = 0.8
+
+
+@dataclass(frozen=True)
+class KScore:
+    """How one tried number of personas held up when customers were resampled (pipelines.stability)."""
+
+    k: int
+    # Mean adjusted Rand index between this k's partition and its partitions of the resampled customers.
+    stability: float
+    # Per persona of this k's partition (largest first): mean best Jaccard with a resampled persona.
+    persona_stability: tuple[float, ...]
+
+    @property
+    def weakest(self) -> float:
+        """The least reproducible persona's stability: the number the choice of k reads."""
+        return min(self.persona_stability)
 
 
 @dataclass(frozen=True)

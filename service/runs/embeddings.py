@@ -9,9 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.embed import Embedder, embed_in_batches
+from pipelines.text import TEXT_RECIPE
 from service.db import Database
 from service.ingest.models import TranscriptEmbedding
 from service.upsert import insert_for
+
+
+def cache_key(embedder: Embedder) -> str:
+    """What a cached vector was made by: the model (and its backend) and what text it was given, so a new
+    model or a new `customer_text` recipe re-embeds instead of mixing vectors."""
+    return f"{embedder.model_name}|{TEXT_RECIPE}"
 
 
 def cached_vectors(session: Session, *, model: str, up_to_id: int) -> dict[int, np.ndarray]:
@@ -32,7 +39,7 @@ def embed_with_cache(
     """Vectors for every transcript (cached or new, the new ones stored); also returns how many were new."""
     up_to = max(transcript_ids, default=0)
     with database.transaction(write=False) as session:
-        known = cached_vectors(session, model=embedder.model_name, up_to_id=up_to)
+        known = cached_vectors(session, model=cache_key(embedder), up_to_id=up_to)
     missing = [i for i, tid in enumerate(transcript_ids) if tid not in known]
     done = 0
     for positions, vectors in embed_in_batches([texts[i] for i in missing], embedder):
@@ -40,7 +47,7 @@ def embed_with_cache(
         rows = [
             {
                 "transcript_id": transcript_ids[i],
-                "model": embedder.model_name,
+                "model": cache_key(embedder),
                 "dim": len(v),
                 "vector": v.tobytes(),
             }

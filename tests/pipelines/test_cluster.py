@@ -1,4 +1,4 @@
-"""Customer clustering: k within range, planted groups recovered, noise confidence, determinism, degenerate input."""
+"""Customer clustering: k within range, planted groups recovered, unstable customers, determinism, degenerate input."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from pipelines.cluster import ClusteringInputError, cluster_customers, customer_vectors, refine
+from pipelines.cluster import ClusteringInputError, cluster_customers, customer_vectors
+from pipelines.contact_mixture import refine
 from pipelines.embed import SentenceTransformerEmbedder
 from pipelines.text import customer_text
 from tests.pipelines.conftest import theme_transcripts
@@ -43,18 +44,25 @@ def test_three_hand_made_text_groups_give_three_personas(embedder: SentenceTrans
     ids, matrix = customer_vectors(
         embedder.embed([customer_text(t.turns) for t in transcripts]), [t.customer_id for t in transcripts]
     )
-    result = cluster_customers(matrix, min_personas=2, max_personas=4)
-    assert result.k == 3
-    assert adjusted_rand_score([truth[c] for c in ids], result.labels) == 1.0
-    assert set(result.scores) == {2, 3, 4} and result.scores[3] == max(result.scores.values())
-    assert result.reason and "UMAP skipped" in result.reason  # 24 customers: the tiny-input path
+    truth_of = np.array([truth[c] for c in ids])
+    # Each theme reappears whole in every resample. Its 8 customers share lines in a fixed pattern, a real
+    # sub-structure that makes a 4th persona (a theme split in two) stable for some seeds (3 of 20 measured),
+    # so the property is: 3 or 4 personas, none mixing themes, and the 3 themes perfectly stable.
+    for seed in (1, 42):
+        result = cluster_customers(matrix, min_personas=2, max_personas=4, seed=seed)
+        assert result.k in (3, 4) and set(result.scores) == {2, 3, 4} and result.scores[3] == 1.0
+        assert all(len(set(truth_of[result.labels == j])) == 1 for j in range(result.k))
+    three = cluster_customers(matrix, min_personas=3, max_personas=3)
+    assert adjusted_rand_score(truth_of, three.labels) == 1.0
+    assert three.reason and "refinement skipped" in three.reason  # 24 customers: the tiny-input path
 
 
-def test_umap_path_recovers_planted_groups_and_is_deterministic() -> None:
+def test_planted_groups_are_recovered_deterministically() -> None:
     vectors, truth = blobs([60, 45, 35])
     first = cluster_customers(vectors, seed=3)
     second = cluster_customers(vectors, seed=3)
-    assert first.k == 3 and first.reduction.startswith("UMAP")
+    assert first.k == 3 and first.method.startswith("k-means")
+    assert not first.unstable and first.verdict.startswith("Stable")
     assert adjusted_rand_score(truth, first.labels) > 0.95
     np.testing.assert_array_equal(first.labels, second.labels)
     np.testing.assert_array_equal(first.centroids, second.centroids)
@@ -73,23 +81,22 @@ def test_k_stays_within_min_and_max(sizes: list[int], low: int, high: int) -> No
     assert len(np.unique(result.labels)) == result.k == len(result.centroids)
 
 
-def test_noise_customers_get_lower_confidence() -> None:
-    # Two personas plus two stray trios: too small to be a persona, so density's leftovers. Whether HDBSCAN
-    # isolates a trio depends on where the stochastic UMAP layout puts it, so the property is checked over
-    # five seeds: it must hold in most, and every flagged stray must get less confidence than the members.
-    vectors, truth = blobs([50, 40, 3, 3], seed=2)
-    flagged = 0
-    for seed in range(5):
-        result = cluster_customers(vectors, max_personas=2, seed=seed)
-        assert result.k == 2 and not result.noise[:90].any()
-        assert adjusted_rand_score(truth[:90], result.labels[:90]) == 1.0
+def test_customers_between_personas_get_lower_confidence() -> None:
+    # Two personas plus customers half way between them: their posterior (confidence) is split, every clear
+    # member's is not; whoever resampling marks noise (kept its persona in under half of the resamples)
+    # keeps at most half of its confidence. Checked over several seeds, since it must hold for any.
+    vectors, truth = blobs([50, 50], seed=2)
+    centres = np.stack([vectors[truth == g].mean(axis=0) for g in (0, 1)])
+    rng = np.random.default_rng(5)
+    middle = centres.mean(axis=0) + 0.01 * rng.normal(size=(8, vectors.shape[1]))
+    middle /= np.linalg.norm(middle, axis=1, keepdims=True)
+    for seed in range(3):
+        result = cluster_customers(np.vstack([vectors, middle]), max_personas=2, seed=seed)
+        assert result.k == 2 and adjusted_rand_score(truth, result.labels[:100]) == 1.0
+        assert not result.noise[:100].any()
+        assert result.confidences[100:].max() < result.confidences[:100].min()
         assert 0.0 <= result.confidences.min() and result.confidences.max() <= 1.0
-        # The strays are still assigned, each to a persona.
-        assert set(result.labels[90:]) <= {0, 1}
-        if result.noise[90:].all():
-            flagged += 1
-            assert result.confidences[result.noise].max() <= 0.5 < result.confidences[~result.noise].min()
-    assert flagged >= 3, flagged
+        assert (result.confidences[result.noise] <= 0.5).all()
 
 
 def test_refinement_moves_a_customer_to_the_persona_its_contacts_live_in() -> None:
@@ -134,13 +141,13 @@ def test_degenerate_inputs_never_crash() -> None:
 
 @pytest.mark.slow
 def test_approximate_neighbours_agree_with_exact_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines import cluster
+    from pipelines import contact_mixture
 
     vectors, _ = blobs([150, 150], seed=6)
     owner = np.arange(300) // 3
-    exact = cluster._contact_neighbours(vectors, owner, 10, seed=0)
-    monkeypatch.setattr(cluster, "EXACT_NEIGHBOURS_LIMIT", 10)
-    approximate = cluster._contact_neighbours(vectors, owner, 10, seed=0)
+    exact = contact_mixture.contact_neighbours(vectors, owner, 10, seed=0)
+    monkeypatch.setattr(contact_mixture, "EXACT_NEIGHBOURS_LIMIT", 10)
+    approximate = contact_mixture.contact_neighbours(vectors, owner, 10, seed=0)
     assert approximate.shape == exact.shape and (approximate >= 0).all()
     assert not (owner[approximate] == owner[:, None]).any()  # never a customer's own contact
     overlap = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approximate, exact, strict=True)])

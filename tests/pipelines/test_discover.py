@@ -36,7 +36,8 @@ def themes(embedder: SentenceTransformerEmbedder):  # type: ignore[no-untyped-de
 def test_discover_recovers_the_themes_and_fills_every_part(embedder, themes) -> None:  # type: ignore[no-untyped-def]
     transcripts, accounts, truth, _ = themes
     stages: list[tuple[str, float]] = []
-    config = DiscoveryConfig(seed=7)
+    # Three personas asked for: this test is about what discover fills in (k is tested in test_cluster*).
+    config = DiscoveryConfig(seed=7, min_personas=3, max_personas=3)
     result = discover(
         transcripts, accounts, config, embedder=embedder, progress=lambda s, f: stages.append((s, f))
     )
@@ -46,7 +47,10 @@ def test_discover_recovers_the_themes_and_fills_every_part(embedder, themes) -> 
     ids = sorted(result.assignments)
     assert ids == sorted(truth)
     assert adjusted_rand_score([truth[c] for c in ids], [result.labels[c] for c in ids]) == 1.0
-    assert set(result.criterion_scores) == {2, 3, 4} and "silhouette" in result.criterion
+    assert set(result.criterion_scores) == {3} and "resampled" in result.criterion
+    assert result.stability is not None and result.stability > 0.9 and not result.unstable
+    assert [s.k for s in result.k_scores] == [3] and result.stability_verdict.startswith("Stable")
+    assert all(p.stability == 1.0 and p.stability_jaccard is not None for p in result.personas)
     assert [p.key for p in result.personas] == ["P1", "P2", "P3"]
     for persona in result.personas:
         assert len(persona.customer_ids) == 8 and len(persona.transcript_ids) == 16
