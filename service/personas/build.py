@@ -75,6 +75,7 @@ def _persona(persona: PersonaResult) -> Persona:
         summary=d.summary,
         grade=e.grade,
         core_growth=e.core_growth,
+        stability=_rounded(persona.stability, 3),
         customers=e.customers,
         transcripts=len(persona.transcript_ids),
         share=round(e.share, 4),

@@ -70,6 +70,10 @@ class Persona(BaseModel):
     )
     grade: str = Field(description="A = core-growth, B = serve as is, C = avoid or fix.")
     core_growth: bool
+    stability: float | None = Field(
+        default=None,
+        description="How often this persona reappears when the run's customers are resampled (0..1).",
+    )
     core_growth_note: str | None = Field(
         default=None, description="Why this persona is (or, being grade A, is not) the core-growth one."
     )

@@ -37,6 +37,7 @@ def persona_view(p: Persona, label: str, colour: str) -> dict[str, Any]:
         "grade_name": GRADE_NAMES.get(p.grade, ""),
         "core_growth": p.core_growth,
         "core_growth_note": p.core_growth_note,
+        "stability": p.stability,
         "customers": p.customers,
         "transcripts": p.transcripts,
         "share": p.share,
@@ -81,6 +82,15 @@ def _stages(run: RunRead, data: ReportData) -> tuple[dict[str, float], float | N
     return (stages, sum(stages.values())) if stages else ({}, None)
 
 
+def _k_tried(run: RunRead) -> str:
+    """Why this many personas, in a phrase: which numbers were tried and how their weakest persona held up."""
+    scores = sorted(run.summary.k_scores, key=lambda s: s.k)
+    if len(scores) < 2:
+        return ""
+    parts = ", ".join(f"{s.k} personas {s.weakest:.2f}" for s in scores)
+    return f"the least reproducible persona scored {parts} (0.75 or more: it reappears)"
+
+
 def summary(personas: PersonaList, run: RunRead, data: ReportData) -> dict[str, Any]:
     """The run at a glance: counts, money, window, quality, method and timings."""
     totals, customers = personas.totals, personas.totals.customers
@@ -114,6 +124,10 @@ def summary(personas: PersonaList, run: RunRead, data: ReportData) -> dict[str, 
         "map_method": data.map.method,
         "timings": stages,
         "total_seconds": total_seconds,
+        "stability": run.summary.stability,
+        "unstable": run.summary.unstable,
+        "stability_verdict": run.summary.stability_verdict,
+        "k_tried": _k_tried(run),
     }
 
 

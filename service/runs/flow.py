@@ -27,7 +27,7 @@ from service.reports.build import report_data
 from service.runs import service
 from service.runs.embeddings import embed_with_cache
 from service.runs.models import Run
-from service.runs.schemas import RunTotals, StoredRunSummary
+from service.runs.schemas import KScoreRead, RunTotals, StoredRunSummary
 
 log = logging.getLogger("personas.runs")
 # How long a failed run keeps trying to record its failure while the database is unreachable.
@@ -188,6 +188,19 @@ def store_result(
         quality=result.quality,
         quality_metric=result.quality_metric,
         newly_embedded=newly_embedded,
+        stability=None if result.stability is None else round(result.stability, 3),
+        unstable=result.unstable,
+        stability_verdict=result.stability_verdict or None,
+        k_scores=[
+            KScoreRead(
+                k=s.k,
+                stability=round(s.stability, 3),
+                weakest=round(s.weakest, 3),
+                personas=[round(j, 3) for j in s.persona_stability],
+                chosen=s.k == result.chosen_k,
+            )
+            for s in result.k_scores
+        ],
         totals=RunTotals.model_validate(result.economics.totals, from_attributes=True),
     )
     data = report_data(result, snapshot.transcripts)

@@ -47,6 +47,22 @@ class RunQueued(BaseModel):
     status: str
 
 
+class KScoreRead(BaseModel):
+    """How one tried number of personas held up when the customers were resampled."""
+
+    k: int
+    stability: float = Field(
+        description="Mean adjusted Rand index between this k's personas and resampled runs."
+    )
+    weakest: float = Field(
+        description="The least reproducible persona's mean Jaccard (>= 0.75: it reappears)."
+    )
+    personas: list[float] = Field(
+        description="Each persona's mean Jaccard with its best match, largest first."
+    )
+    chosen: bool
+
+
 class RunSummary(BaseModel):
     customers: int = 0
     transcripts: int = 0
@@ -55,6 +71,13 @@ class RunSummary(BaseModel):
     quality: float | None = None
     quality_metric: str | None = None
     newly_embedded: int = Field(default=0, description="Transcripts embedded by this run (not in the cache).")
+    stability: float | None = Field(
+        default=None,
+        description="Mean adjusted Rand index between the personas and runs on resampled customers (0..1).",
+    )
+    unstable: bool = Field(default=False, description="No number of personas had every persona reappear.")
+    stability_verdict: str | None = Field(default=None, description="Why this number of personas, in words.")
+    k_scores: list[KScoreRead] = Field(default_factory=list, description="Every number of personas tried.")
     timings: dict[str, float] = Field(
         default_factory=dict,
         description="Seconds per stage: loading, embedding, clustering, describing, pricing, storing.",

@@ -19,9 +19,15 @@ from pipelines.phrases import RankedPhrase
 from pipelines.pond import persona_pond, pond_map
 from pipelines.quotes import Example
 from pipelines.results import CustomerAssignment, DiscoveryResult, PersonaResult
-from pipelines.types import AccountInput, CostRates, DiscoveryConfig, TranscriptInput
+from pipelines.stability import CRITERION, verdict
+from pipelines.types import AccountInput, CostRates, DiscoveryConfig, KScore, TranscriptInput
 
 RUN_ID = "c0ffee00c0ffee00c0ffee00c0ffee01"
+K_SCORES = (
+    KScore(2, 0.9, (0.83, 0.81)),
+    KScore(3, 0.87, (0.96, 0.88, 0.79)),
+    KScore(4, 0.61, (0.9, 0.7, 0.6, 0.52)),
+)
 FIXED_TIME = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 KEYS = ("P1", "P2", "P3")
 # customers per persona, contacts per customer, channel, minutes per contact, revenue per customer
@@ -182,6 +188,8 @@ def contract_result() -> DiscoveryResult:
                 economics=next(p for p in economics.personas if p.key == key),
                 pond=persona_pond(accounts, economics, key),
                 match=matched.matches[j],
+                stability=(1.0, 0.9, 0.7)[j],
+                stability_jaccard=(0.96, 0.88, 0.79)[j],
             )
         )
     notes = [*economics.notes, "1 customer said nothing in any transcript and so belongs to no persona."]
@@ -191,8 +199,8 @@ def contract_result() -> DiscoveryResult:
         personas=tuple(personas),
         assignments=assignments,
         chosen_k=3,
-        criterion="silhouette (Euclidean, clustering space) of the refined labels; ties -> smaller k",
-        criterion_scores={2: 0.41, 3: 0.57, 4: 0.38},
+        criterion=CRITERION,
+        criterion_scores={2: 0.81, 3: 0.79, 4: 0.52},
         quality=0.44,
         quality_metric="silhouette (cosine, customer embedding space)",
         reason=None,
@@ -206,6 +214,10 @@ def contract_result() -> DiscoveryResult:
         transcript_vectors=None,
         clustering_method="UMAP -> HDBSCAN (3 dense groups) -> contact-neighbourhood refinement",
         notes=tuple(notes),
+        stability=0.87,
+        k_scores=K_SCORES,
+        unstable=False,
+        stability_verdict=verdict(dict((s.k, s) for s in K_SCORES), 3)[1],
     )
 
 

@@ -326,6 +326,9 @@
         fact("Sentiment", sentimentText(p.sentiment)),
         fact("Contacts / customer", decimal.format(p.contacts_per_customer)),
         fact("Avg handle time", p.avg_handle_minutes === null ? "–" : `${decimal.format(p.avg_handle_minutes)} min`),
+        p.stability === null || p.stability === undefined
+          ? null
+          : fact("Reappears", percent(p.stability), "Share of runs on resampled customers in which this persona comes back"),
       ),
       p.summary ? el("p", { className: "summary" }, p.summary) : null,
       p.jobs.length
