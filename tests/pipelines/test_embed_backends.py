@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -151,3 +152,29 @@ def test_unknown_backend_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings(webhook_secrets={}).embedding_backend == "onnx-unpadded"
     monkeypatch.setenv("PERSONAS_EMBEDDING_BACKEND", "torch")
     assert Settings(webhook_secrets={}).embedding_backend == "torch"
+
+
+def test_unpadded_batches_hold_texts_of_one_token_length() -> None:
+    """What makes onnx-unpadded batch-independent: the model never sees padding, and batches stay bounded."""
+    embedder = SentenceTransformerEmbedder(backend="onnx-unpadded", batch_size=3)
+    encoder = embedder.model
+    feeds: list[dict[str, np.ndarray]] = []
+    session = encoder.session
+
+    class RecordingSession:
+        """The real session, recording what it is fed."""
+
+        def run(self, outputs: Any, feed: dict[str, np.ndarray]) -> Any:
+            feeds.append(feed)
+            return session.run(outputs, feed)
+
+    encoder.session = RecordingSession()
+    try:
+        texts = [f"my card number {i} is lost" for i in range(7)] + SENTENCES + ["top up " * 300]
+        vectors = embedder.embed(texts)
+    finally:
+        encoder.session = session
+    assert vectors.shape == (len(texts), 384)
+    assert len(feeds) > 3 and all(f["attention_mask"].all() for f in feeds)
+    assert all(1 <= len(f["input_ids"]) <= 3 for f in feeds)
+    assert sum(len(f["input_ids"]) for f in feeds) == len(texts) + len(embedder.chunks(texts[-1])) - 1
