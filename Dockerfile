@@ -15,11 +15,11 @@ COPY pipelines ./pipelines
 COPY migrations ./migrations
 # The versions CI tested (constraints.txt pins everything but torch, installed above from the CPU index).
 RUN pip install -c constraints.txt .
-# Export the ONNX model (fp32, and int8 for the build machine's CPU family) at build time, so the first run
-# does not pay for it. The int8 file is per CPU family: a host of another family quantizes its own copy from
-# the fp32 file on first use (seconds), so the cache stays writable by the app user.
+# Export the fp32 ONNX model at build time, so the first run does not pay for it: the default backend
+# (onnx-unpadded) and onnx use it as it is. onnx-int8, if chosen, quantizes its own copy for the host's CPU
+# family from the fp32 file on first use (seconds), so the cache stays writable by the app user.
 RUN python -c "from pipelines.embed import default_model_path, ensure_onnx_model; \
-ensure_onnx_model(default_model_path(), quantized=True)"
+ensure_onnx_model(default_model_path(), quantized=False)"
 
 RUN useradd --create-home --uid 10001 personas && mkdir -p /data /app/numba-cache \
     && chown -R personas /data /app/model-cache /app/numba-cache

@@ -1,10 +1,13 @@
-"""Benchmark of the embedding backends (torch, onnx, onnx-int8): throughput, agreement with torch, quality.
+"""Benchmark of the embedding backends (pipelines.embed.BACKENDS): throughput, batch independence, agreement
+with torch, quality; with the CPU's vector flags, since the int8 speed-up depends on them.
 
 Run: .venv/bin/python bench/bench_embedding.py [--n 3000] [--repeats 3] [--quality] [--out F.md]
 
 Throughput: the same N Banking77 texts through plain `SentenceTransformer.encode` (the yardstick) and through
 `SentenceTransformerEmbedder(backend=...).embed` for every backend, side by side in one process, after a
 warm-up, in rotating order, best of `--repeats`. Agreement: cosine of each backend's vectors to torch's.
+Batch independence: the largest absolute difference between a text's vector embedded alone and the same
+text embedded in one call with much longer (multi-chunk) texts, and in reverse order (`--alone-n` texts).
 `--quality` (slow) adds planted_dev customer-level ARI via `pipelines.discover.discover(..., embedder=...)`
 and Banking77 topic V-measure via `pipelines.topics.find_topics`, per backend.
 """
@@ -32,6 +35,33 @@ DEFAULT_BANKING = ROOT.parent / "shared" / "data" / "banking77" / "train.csv"
 DEFAULT_PLANTED = ROOT.parent / "shared" / "data" / "planted_dev"
 SPEEDUP_BAR = 2.5
 QUALITY_TOLERANCE = 0.01
+CPU_FLAGS = ("avx", "avx2", "fma", "avx_vnni", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8")
+
+
+def cpu_description() -> str:
+    """The CPU model, its core count and which of the vector flags that matter for int8 kernels it has."""
+    flags: set[str] = set()
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []:
+        key, _, value = line.partition(":")
+        if key.strip() == "model name":
+            model = value.strip()
+        elif key.strip() == "flags" and not flags:
+            flags = set(value.split())
+    present = [f for f in CPU_FLAGS if f in flags]
+    return f"{model}, {os.cpu_count()} cores, flags: {' '.join(present) or 'none of ' + ' '.join(CPU_FLAGS)}"
+
+
+def batch_dependence(
+    embedder: SentenceTransformerEmbedder, texts: list[str], longer: list[str]
+) -> tuple[float, float]:
+    """Largest |difference| between each text's vector embedded alone and (a) embedded in one call together
+    with much longer texts, (b) embedded in one call in reverse order. 0.0 means bitwise identical."""
+    alone = np.stack([embedder.embed([text])[0] for text in texts])
+    mixed = embedder.embed([*longer, *texts])[len(longer) :]
+    reverse = embedder.embed(texts[::-1])[::-1]
+    return float(np.abs(mixed - alone).max()), float(np.abs(reverse - alone).max())
 
 
 def throughput(
@@ -138,6 +168,103 @@ def topic_v_measure(
     return float(v_measure_score(intents, result.labels))
 
 
+def speed_section(
+    args: argparse.Namespace, embedders: dict[str, SentenceTransformerEmbedder], texts: list[str], step: int
+) -> list[str]:
+    """Throughput, agreement with torch and batch independence of every contender, as markdown lines."""
+    best, median, vectors = throughput(embedders, texts, args.repeats, args.batch_size, args.slice)
+    # Much longer companions: one text near the model window, one of several windows (chunked and pooled).
+    longer = [" ".join(texts[-8:]), " ".join(texts[-60:])]
+    alone_texts = texts[: args.alone_n]
+    dependence = {}
+    for name, embedder in embedders.items():
+        print(f"  batch independence {name} ...", flush=True)
+        dependence[name] = batch_dependence(embedder, alone_texts, longer)
+    base = best["torch encode"]
+    lines = [
+        "## Embedding backends (throughput, batch independence and quality)",
+        "",
+        f"CPU: {cpu_description()}; int8 kernels for `{cpu_quantization_target()}`.",
+        "",
+        f"{len(texts):,} Banking77 texts (every {step}th row of `{args.banking.name}`), batch size "
+        f"{args.batch_size}; best of {args.repeats} rounds after a warm-up, all in one process; each round "
+        f"runs slices of {args.slice} texts through every contender back to back in rotating order. "
+        "int8 = ONNX Runtime dynamic quantization for this CPU family; the ONNX files are exported once from "
+        "the packaged model into the model cache. Batch independence: max |difference| between each of the "
+        f"first {len(alone_texts)} texts embedded alone and the same texts embedded in one call with two much "
+        "longer texts (one of several model windows), or in reverse order; 0 = bitwise identical.",
+        "",
+        f"| contender | texts/s | vs plain torch encode (bar {SPEEDUP_BAR}x) | median per-slice speed-up "
+        "| cosine to torch: min / mean | alone vs with longer texts | alone vs reversed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    reference = vectors["torch encode"]
+    for name, rate in best.items():
+        cosine = (vectors[name] * reference).sum(axis=1)
+        mark = "" if name == "torch encode" else (" pass" if rate / base >= SPEEDUP_BAR else " below bar")
+        cells = [f"{d:.1e}" if d else "0 (bitwise)" for d in dependence.get(name, ())] or ["-", "-"]
+        lines.append(
+            f"| {name} | {rate:.1f} | {rate / base:.2f}x{mark} | {median[name]:.2f}x "
+            f"| {cosine.min():.4f} / {cosine.mean():.4f} | {cells[0]} | {cells[1]} |"
+        )
+    return lines
+
+
+def quality_section(
+    args: argparse.Namespace,
+    embedders: dict[str, SentenceTransformerEmbedder],
+    all_texts: list[str],
+    all_intents: list[str],
+) -> list[str]:
+    """planted_dev ARI over three seeds and Banking77 topic V-measure per backend, as markdown lines."""
+    topic_step = max(1, len(all_texts) // args.topic_n)
+    topic_texts = all_texts[::topic_step][: args.topic_n]
+    intents = all_intents[::topic_step][: args.topic_n]
+    seeds = [args.seed, args.seed + 1, args.seed + 2]
+    lines = [
+        "",
+        f"Quality (bar: within {QUALITY_TOLERANCE} of torch): planted_dev customer-level ARI, the texts "
+        f"embedded inside discover() as a run does, for seeds {', '.join(map(str, seeds))}; Banking77 "
+        f"topic V-measure on {len(topic_texts):,} texts (seed {args.seed}).",
+        "",
+        "| backend | planted_dev ARI per seed (k) | mean ARI | Banking77 V-measure |",
+        "|---|---|---:|---:|",
+    ]
+    scores, planted_vectors = {}, {}
+    for name, embedder in embedders.items():
+        print(f"  quality {name} ...", flush=True)
+        aris, k, planted_vectors[name] = planted_aris(args.planted, seeds, embedder=embedder)
+        v = topic_v_measure(embedder, topic_texts, intents, args.seed)
+        scores[name] = (float(np.mean(aris)), v)
+        per_seed = " / ".join(f"{a:.3f}" for a in aris)
+        lines.append(f"| {embedder.model_name} | {per_seed} ({k}) | {np.mean(aris):.3f} | {v:.3f} |")
+    ref_ari, ref_v = scores["torch"]
+    keeps = [
+        n
+        for n, (a, v) in scores.items()
+        if abs(a - ref_ari) <= QUALITY_TOLERANCE and abs(v - ref_v) <= QUALITY_TOLERANCE
+    ]
+    lines += ["", f"- backends within the quality bars: {', '.join(keeps)}"]
+    if "onnx-int8" in planted_vectors:
+        lines.append(ari_resolution(args, planted_vectors["torch"], planted_vectors["onnx-int8"]))
+    return lines
+
+
+def ari_resolution(args: argparse.Namespace, reference: np.ndarray, int8: np.ndarray) -> str:
+    """How much planted_dev ARI moves under random noise as large as the int8 error: the bar's resolution."""
+    closeness = float((int8 * reference).sum(axis=1).mean())
+    noisy = [
+        planted_aris(args.planted, [args.seed], vectors=perturbed(reference, closeness, s))[0][0]
+        for s in range(5)
+    ]
+    return (
+        f"- resolution of the ARI bar: int8 vectors sit at mean cosine {closeness:.4f} from torch's; "
+        f"torch's vectors moved by random noise to the same cosine give ARI "
+        f"{min(noisy):.3f}-{max(noisy):.3f} (5 draws, seed {args.seed}), so differences of about "
+        f"{max(noisy) - min(noisy):.3f} come from any perturbation of that size, not from the backend"
+    )
+
+
 def report(args: argparse.Namespace) -> str:
     """Run the benchmark and return its markdown section."""
     all_texts, all_intents = load_banking77(args.banking)
@@ -146,73 +273,9 @@ def report(args: argparse.Namespace) -> str:
     texts = all_texts[::step][: args.n]
     backends = [b for b in BACKENDS if b in args.backends or b == "torch"]
     embedders = {b: SentenceTransformerEmbedder(backend=b, batch_size=args.batch_size) for b in backends}
-    best, median, vectors = throughput(embedders, texts, args.repeats, args.batch_size, args.slice)
-    base = best["torch encode"]
-    lines = [
-        "## Embedding backends (throughput and quality)",
-        "",
-        f"{len(texts):,} Banking77 texts (every {step}th row of `{args.banking.name}`), batch size "
-        f"{args.batch_size}; best of {args.repeats} rounds after a warm-up, all in one process; each round "
-        f"runs slices of {args.slice} texts through every contender back to back in rotating order. "
-        f"int8 = ONNX Runtime dynamic quantization for this CPU (`{cpu_quantization_target()}`); the ONNX files "
-        "are exported once from the packaged model into the model cache.",
-        "",
-        f"| contender | texts/s | vs plain torch encode (bar {SPEEDUP_BAR}x) | median per-slice speed-up "
-        "| cosine to torch: min / mean |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    reference = vectors["torch encode"]
-    for name, rate in best.items():
-        cosine = (vectors[name] * reference).sum(axis=1)
-        mark = "" if name == "torch encode" else (" pass" if rate / base >= SPEEDUP_BAR else " below bar")
-        lines.append(
-            f"| {name} | {rate:.1f} | {rate / base:.2f}x{mark} | {median[name]:.2f}x "
-            f"| {cosine.min():.4f} / {cosine.mean():.4f} |"
-        )
+    lines = speed_section(args, embedders, texts, step)
     if args.quality:
-        topic_step = max(1, len(all_texts) // args.topic_n)
-        topic_texts, intents = (
-            all_texts[::topic_step][: args.topic_n],
-            all_intents[::topic_step][: args.topic_n],
-        )
-        seeds = [args.seed, args.seed + 1, args.seed + 2]
-        lines += [
-            "",
-            f"Quality (bar: within {QUALITY_TOLERANCE} of torch): planted_dev customer-level ARI, the texts "
-            f"embedded inside discover() as a run does, for seeds {', '.join(map(str, seeds))}; Banking77 "
-            f"topic V-measure on {len(topic_texts):,} texts (seed {args.seed}).",
-            "",
-            "| backend | planted_dev ARI per seed (k) | mean ARI | Banking77 V-measure |",
-            "|---|---|---:|---:|",
-        ]
-        scores, planted_vectors = {}, {}
-        for name, embedder in embedders.items():
-            print(f"  quality {name} ...", flush=True)
-            aris, k, planted_vectors[name] = planted_aris(args.planted, seeds, embedder=embedder)
-            v = topic_v_measure(embedder, topic_texts, intents, args.seed)
-            scores[name] = (float(np.mean(aris)), v)
-            per_seed = " / ".join(f"{a:.3f}" for a in aris)
-            lines.append(f"| {embedder.model_name} | {per_seed} ({k}) | {np.mean(aris):.3f} | {v:.3f} |")
-        ref_ari, ref_v = scores["torch"]
-        keeps = [
-            n
-            for n, (a, v) in scores.items()
-            if abs(a - ref_ari) <= QUALITY_TOLERANCE and abs(v - ref_v) <= QUALITY_TOLERANCE
-        ]
-        lines += ["", f"- backends within the quality bars: {', '.join(keeps)}"]
-        if "onnx-int8" in planted_vectors:
-            reference = planted_vectors["torch"]
-            closeness = float((planted_vectors["onnx-int8"] * reference).sum(axis=1).mean())
-            noisy = [
-                planted_aris(args.planted, [args.seed], vectors=perturbed(reference, closeness, s))[0][0]
-                for s in range(5)
-            ]
-            lines.append(
-                f"- resolution of the ARI bar: int8 vectors sit at mean cosine {closeness:.4f} from torch's; "
-                f"torch's vectors moved by random noise to the same cosine give ARI "
-                f"{min(noisy):.3f}-{max(noisy):.3f} (5 draws, seed {args.seed}), so differences of about "
-                f"{max(noisy) - min(noisy):.3f} come from any perturbation of that size, not from the backend"
-            )
+        lines += quality_section(args, embedders, all_texts, all_intents)
     lines.append("")
     return "\n".join(lines)
 
@@ -234,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS, help="torch always runs"
+    )
+    parser.add_argument(
+        "--alone-n",
+        type=int,
+        default=200,
+        help="texts embedded one by one for batch independence (default 200)",
     )
     parser.add_argument("--quality", action="store_true", help="also planted_dev ARI and Banking77 V-measure")
     parser.add_argument("--topic-n", type=int, default=10_000, help="Banking77 texts for --quality topics")

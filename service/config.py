@@ -8,13 +8,15 @@ from functools import lru_cache
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipelines.embed import BACKENDS
 from pipelines.types import CostRates
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
-EMBEDDING_BACKENDS = ("torch", "onnx", "onnx-int8")  # the same list as pipelines.embed.BACKENDS
 LABELLERS = ("extractive", "openai")  # pipelines.labeller.ExtractiveLabeller, service.personas.labeller
-# The fastest backend within the quality bars (bench/bench_embedding.py; BENCHMARKS.md "Embedding backends").
-DEFAULT_EMBEDDING_BACKEND = "onnx-int8"
+# The fastest backend within the quality bars whose vectors do not depend on the batch: a transcript gets the
+# same vector however it is embedded, so the same data in any order gives the same personas
+# (bench/bench_embedding.py; BENCHMARKS.md "Embedding backends").
+DEFAULT_EMBEDDING_BACKEND = "onnx-unpadded"
 
 
 class Settings(BaseSettings):
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
     bootstrap_admin_key: str | None = None
     embedding_model: str | None = Field(default=None, description="sentence-transformers name or path")
     embedding_backend: str = Field(
-        default=DEFAULT_EMBEDDING_BACKEND, description="embedding inference engine: torch, onnx or onnx-int8"
+        default=DEFAULT_EMBEDDING_BACKEND, description=f"embedding inference engine: {', '.join(BACKENDS)}"
     )
     queue: str = "inline"
     warm_up: bool = Field(
@@ -80,8 +82,8 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, value: str) -> str:
         value = value.strip().lower()
-        if value not in EMBEDDING_BACKENDS:
-            raise ValueError(f"PERSONAS_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}")
+        if value not in BACKENDS:
+            raise ValueError(f"PERSONAS_EMBEDDING_BACKEND must be one of {', '.join(BACKENDS)}")
         return value
 
     @field_validator("bootstrap_admin_key")

@@ -54,8 +54,8 @@ def embed_with_cache(
             for i, v in zip(batch, vectors, strict=True)
         ]
         with database.transaction() as session:
-            # Two workers may embed the same new transcript; the first write wins (the vectors agree to int8
-            # rounding: dynamic quantization scales depend a little on the rest of the batch).
+            # Two workers may embed the same new transcript; the first write wins (with the default backend the
+            # vectors are identical; with onnx-int8 they agree to int8 rounding, its scales depend on the batch).
             table = TranscriptEmbedding.__table__
             session.execute(insert_for(session, table).on_conflict_do_nothing(), rows)
         for i, vector in zip(batch, vectors, strict=True):

@@ -10,6 +10,7 @@ from pipelines.embed import (
     default_model_path,
     l2_normalise,
 )
+from pipelines.embed.chunking import Pieces
 
 
 def test_l2_normalise_is_zero_safe() -> None:
@@ -64,3 +65,15 @@ def test_long_text_is_chunked_and_mean_pooled(embedder: SentenceTransformerEmbed
 def test_short_text_is_one_chunk(embedder: SentenceTransformerEmbedder) -> None:
     assert embedder.chunks("top up failed") == ["top up failed"]
     assert embedder.chunks("") == [""]
+
+
+def test_pooling_leaves_one_piece_texts_as_they_are() -> None:
+    """A short text's vector is the same whether or not a chunked text shares its call (no re-weighting)."""
+    rng = np.random.default_rng(0)
+    vectors = l2_normalise(rng.normal(size=(4, 8)))
+    alone = Pieces.of([[("short", 5)]]).pool(vectors[:1], 1)
+    with_long = Pieces.of([[("short", 5)], [("head", 254), ("middle", 254), ("tail", 3)]]).pool(vectors, 2)
+    np.testing.assert_array_equal(with_long[0], alone[0])
+    np.testing.assert_array_equal(alone, l2_normalise(vectors[:1]))
+    weighted = 254 * vectors[1].astype(np.float64) + 254 * vectors[2] + 3 * vectors[3]
+    np.testing.assert_allclose(with_long[1], weighted / np.linalg.norm(weighted), atol=1e-6)

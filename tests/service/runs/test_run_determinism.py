@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from pipelines.synthetic import accounts_csv, generate_company
 from service.cli import app
-from service.config import Settings, get_settings
+from service.config import get_settings
 from service.db import Database
 from service.models import Base
 from tests.service.conftest import auth, make_key
@@ -55,14 +55,6 @@ def _drop_key(value: Any, key: str) -> None:
     elif isinstance(value, list):
         for inner in value:
             _drop_key(inner, key)
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    # fp32 ONNX: its vectors do not depend on which texts share a batch. The int8 default's do (dynamic
-    # quantization scales are per batch, and batches follow ingest order), which alone changes confidences in
-    # the 3rd decimal; drop this override once the default embedding recipe is batch-independent.
-    return settings.model_copy(update={"embedding_backend": "onnx"})
 
 
 @pytest.fixture

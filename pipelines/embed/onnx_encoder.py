@@ -1,0 +1,172 @@
+"""Sentence vectors on ONNX Runtime: tokenizer -> transformer -> mean pooling -> L2, in padded or equal-length
+batches.
+
+Equal-length batches (`unpadded=True`) make a text's vector bitwise independent of the batch it is in. Each
+batch holds texts of one token length, so nothing is padded and every sequence-wide operation (attention
+scores, softmax, pooling) sees exactly the same shapes and values for a text alone as in any batch; only the
+number of rows of the token-wise matrix products changes. Those products run on ONNX Runtime's MLAS kernels,
+which compute each output row on its own, in an order fixed by the pre-packed weight panels (never split
+along the inner dimension by batch size or thread count); the attention products of one sequence have an
+inner dimension of one head (32) or one sequence (<= 256), a single panel. Padded batches instead change the
+sequence length a text is computed at, and with it the lengths of its softmax and attention reductions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines.embed.model_files import ensure_onnx_model
+from pipelines.embed.protocol import l2_normalise
+
+Encoding = tuple[list[int], list[int]]  # token ids and token type ids of one text, without padding
+
+
+class OnnxSentenceEncoder:
+    """The slice of SentenceTransformer that SentenceTransformerEmbedder uses (`tokenizer`, `max_seq_length`,
+    `encode`, `get_embedding_dimension`), on ONNX Runtime.
+
+    `fast_tokenizer`, when given, is a `tokenizers.Tokenizer` that truncates to max_seq_length and does not
+    pad: the same ids as the transformers tokenizer, with far less overhead per text."""
+
+    def __init__(
+        self,
+        session: Any,
+        tokenizer: Any,
+        max_seq_length: int,
+        do_lower_case: bool = False,
+        fast_tokenizer: Any = None,
+        *,
+        unpadded: bool = False,
+    ) -> None:
+        self.session = session
+        self.tokenizer = tokenizer
+        self.max_seq_length = max_seq_length
+        self.do_lower_case = do_lower_case
+        self.fast_tokenizer = fast_tokenizer
+        self.unpadded = unpadded
+        self._inputs = [i.name for i in session.get_inputs()]
+        self._dimension: int | None = None
+
+    @classmethod
+    def load(
+        cls,
+        model_path: str,
+        *,
+        quantized: bool,
+        unpadded: bool = False,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> OnnxSentenceEncoder:
+        """The encoder of a local sentence-transformers folder, exporting its ONNX file first if needed."""
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        path = Path(model_path)
+        pooling = path / "1_Pooling" / "config.json"
+        if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
+            raise ValueError(f"the ONNX backend supports mean pooling only; {pooling} asks for another")
+        onnx_file = ensure_onnx_model(path, quantized=quantized, cache_root=cache_dir)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        config_file = path / "sentence_bert_config.json"
+        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+        max_len = int(config.get("max_seq_length") or min(tokenizer.model_max_length, 512))
+        return cls(
+            session,
+            tokenizer,
+            max_len,
+            bool(config.get("do_lower_case", False)),
+            fast_tokenizer=_truncating_tokenizer(path / "tokenizer.json", max_len),
+            unpadded=unpadded,
+        )
+
+    def get_embedding_dimension(self) -> int:
+        if self._dimension is None:
+            self._dimension = int(self.encode(["dimension probe"]).shape[1])
+        return self._dimension
+
+    def _encodings(self, texts: list[str]) -> list[Encoding]:
+        """Token ids and type ids of each text, truncated to max_seq_length, not padded."""
+        if self.fast_tokenizer is not None:
+            return [(e.ids, e.type_ids) for e in self.fast_tokenizer.encode_batch(texts)]
+        batch = self.tokenizer(texts, truncation="longest_first", max_length=self.max_seq_length)
+        types = batch.get("token_type_ids") or [[0] * len(ids) for ids in batch["input_ids"]]
+        return list(zip(batch["input_ids"], types, strict=True))
+
+    def _batches(self, texts: list[str], encodings: list[Encoding], size: int) -> Iterator[list[int]]:
+        """Indices of each batch: texts of one token length (unpadded), else longest texts first."""
+        if self.unpadded:
+            by_length: dict[int, list[int]] = defaultdict(list)
+            for index, (ids, _) in enumerate(encodings):
+                by_length[len(ids)].append(index)
+            for length in sorted(by_length):
+                group = by_length[length]
+                yield from (group[start : start + size] for start in range(0, len(group), size))
+            return
+        order = [int(i) for i in np.argsort([-len(t) for t in texts], kind="stable")]
+        yield from (order[start : start + size] for start in range(0, len(order), size))
+
+    def _inputs_of(self, encodings: list[Encoding]) -> dict[str, np.ndarray]:
+        """int64 input arrays of one batch, right-padded to its longest text (an encoder with absolute positions
+        and an attention mask reads right padding correctly whatever side its tokenizer pads on)."""
+        width = max(len(ids) for ids, _ in encodings)
+        pad_id = int(self.tokenizer.pad_token_id or 0)
+        ids = np.full((len(encodings), width), pad_id, dtype=np.int64)
+        types = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, (token_ids, type_ids) in enumerate(encodings):
+            ids[row, : len(token_ids)] = token_ids
+            types[row, : len(type_ids)] = type_ids
+            mask[row, : len(token_ids)] = 1
+        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+    def encode(self, sentences: Sequence[str], batch_size: int = 32, **_: Any) -> np.ndarray:
+        """Unit vectors, one row per sentence."""
+        texts = [str(s).strip() for s in sentences]
+        if self.do_lower_case:
+            texts = [t.lower() for t in texts]
+        encodings = self._encodings(texts)
+        out: np.ndarray | None = None
+        for index in self._batches(texts, encodings, batch_size):
+            feed = self._inputs_of([encodings[i] for i in index])
+            hidden = self.session.run(None, {name: feed[name] for name in self._inputs})[0]
+            pooled = mean_pool(hidden, feed["attention_mask"])
+            if out is None:
+                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[index] = pooled
+        if out is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        return l2_normalise(out)
+
+
+def mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    """Mean of each row's unmasked token vectors; row by row, so a row's arithmetic never depends on the
+    other rows of its batch."""
+    weights = attention_mask.astype(np.float32)[:, :, None]
+    return np.stack(
+        [
+            (tokens * w).sum(axis=0) / np.maximum(w.sum(), 1e-9)
+            for tokens, w in zip(hidden, weights, strict=True)
+        ]
+    ).astype(np.float32)
+
+
+def _truncating_tokenizer(tokenizer_file: Path, max_length: int) -> Any:
+    """A `tokenizers.Tokenizer` from tokenizer.json that truncates like the transformers tokenizer and does not
+    pad; None without one."""
+    if not tokenizer_file.is_file():
+        return None
+    from tokenizers import Tokenizer
+
+    fast = Tokenizer.from_file(str(tokenizer_file))
+    fast.enable_truncation(max_length=max_length, strategy="longest_first")
+    fast.no_padding()
+    return fast

@@ -1,0 +1,128 @@
+"""SentenceTransformerEmbedder: all-MiniLM-L6-v2 on one of several inference backends, with chunking of long
+texts."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipelines.embed.chunking import Pieces, offset_tokenizer, split_into_windows
+from pipelines.embed.model_files import DEFAULT_MODEL_NAME, cpu_quantization_target, default_model_path
+from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
+
+# Inference backends (bench/bench_embedding.py measures them side by side):
+# - torch: sentence-transformers as is, the reference;
+# - onnx: ONNX Runtime fp32, batches padded to their longest text;
+# - onnx-unpadded: ONNX Runtime fp32, batches of texts of one token length, so a text's vector is bitwise the
+#   same alone, in any batch and in any order (see pipelines/embed/onnx_encoder.py for why);
+# - onnx-int8: ONNX Runtime, dynamic int8 quantization for this CPU family; its activation scales are
+#   computed per batch, so a text's vector moves a little with the rest of its batch.
+BACKENDS = ("torch", "onnx", "onnx-unpadded", "onnx-int8")
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 (or any sentence-transformers model), loaded lazily and offline, with chunking of long
+    texts.
+
+    `backend` (one of BACKENDS) picks the inference engine. The ONNX files are exported once from the local
+    model into a cache folder (see `onnx_cache_dir`). Chunking and normalisation are shared.
+    """
+
+    def __init__(
+        self,
+        model_name_or_path: str | os.PathLike[str] | None = None,
+        batch_size: int = 32,
+        backend: str = "torch",
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        self._path = str(model_name_or_path) if model_name_or_path is not None else str(default_model_path())
+        self.backend = backend
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        # The name recorded in results and caches: the packaged default is reported by its public name, and a
+        # non-torch backend (the recipe) is part of it so cached vectors of different recipes never mix.
+        base = DEFAULT_MODEL_NAME if model_name_or_path is None else self._path
+        self.model_name = base if backend == "torch" else f"{base}+{backend}"
+        if backend == "onnx-int8":
+            # int8 weights differ by CPU family (signed or unsigned), and so do the vectors.
+            self.model_name += f"-{cpu_quantization_target()}"
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._counter: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        """The underlying SentenceTransformer (or its ONNX stand-in), loaded on first use without the network."""
+        with self._lock:
+            if self._model is None:
+                # Offline on purpose: a missing local model must fail loudly, never trigger a hub download.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                if self.backend == "torch":
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(self._path, device="cpu")
+                else:
+                    self._model = OnnxSentenceEncoder.load(
+                        self._path,
+                        quantized=self.backend == "onnx-int8",
+                        unpadded=self.backend == "onnx-unpadded",
+                        cache_dir=self._cache_dir,
+                    )
+            return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Width of the vectors this model produces."""
+        # sentence-transformers renamed the getter; support both spellings.
+        getter = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        dim = getter()
+        return int(dim) if dim is not None else int(self.embed(["dimension probe"]).shape[1])
+
+    def _window(self) -> int:
+        """Content tokens per chunk: the model window minus the [CLS]/[SEP] pair it adds."""
+        return max(8, int(self.model.max_seq_length) - 2)
+
+    def chunks(self, text: str) -> list[str]:
+        """Split one text into consecutive pieces that each fit the model window (by tokenizer offsets)."""
+        return [piece for piece, _ in self._chunk_texts([text])[0]]
+
+    def _token_offsets(self, texts: list[str]) -> list[list[tuple[int, int]]]:
+        """Character offsets of each text's tokens (no special tokens, no truncation)."""
+        if self._counter is None:
+            self._counter = offset_tokenizer(Path(self._path) / "tokenizer.json")
+        if self._counter is not None:
+            return [e.offsets for e in self._counter.encode_batch(texts, add_special_tokens=False)]
+        encodings = self.model.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+        return list(encodings["offset_mapping"])
+
+    def _chunk_texts(self, texts: list[str]) -> list[list[tuple[str, int]]]:
+        """Chunks of each text with their token counts; a text that fits is returned whole."""
+        window = self._window()
+        offsets = self._token_offsets(texts)
+        return [split_into_windows(text, o, window) for text, o in zip(texts, offsets, strict=True)]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; a text longer than the window is the token-weighted mean of its chunks, renormalised."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        pieces = Pieces.of(self._chunk_texts(texts))
+        vectors = self.model.encode(
+            pieces.texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        ).astype(np.float32)
+        return pieces.pool(vectors, len(texts))
