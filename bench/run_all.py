@@ -2,8 +2,9 @@
 
     python -m bench.run_all [--out BENCHMARKS.md] [--skip NAME ...]
 
-Sections: pipeline (planted_dev ARI, grades, determinism, embedding vs clustering time, ratio to plain encode),
-topics (Banking77 V-measure), embedding (torch / onnx / onnx-int8 throughput and agreement), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL),
+Sections: personas (method x data set -> k and ARI: planted_dev, the demo company seeds 11-13, Twitter),
+cards (persona cards on planted_dev against the planted intents, over seeds), pipeline (planted_dev ARI, grades, determinism, embedding vs clustering time, ratio to plain encode),
+topics (Banking77 V-measure), embedding (every backend's throughput, agreement with torch and batch independence), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL),
 polling (GET /v1/personas latency at 50 paced pollers and at saturation, with wrk), scale (100k transcripts / 20k customers:
 time per stage, peak RSS and ARI with the sampled clustering; real embeddings, cached under /tmp).
 """
@@ -20,6 +21,8 @@ import time
 from pathlib import Path
 
 SECTIONS = {
+    "personas": ["-m", "bench.bench_personas"],
+    "cards": ["-m", "bench.bench_cards"],
     "pipeline": ["-m", "bench.bench_pipeline"],
     "topics": ["-m", "bench.bench_topics"],
     "embedding": ["-m", "bench.bench_embedding", "--quality"],

@@ -1,0 +1,46 @@
+"""`personas serve`, `personas worker` and `personas db upgrade`: the processes and their schema."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from service import migrate
+from service.cli.context import console, typer_app
+from service.config import get_settings
+
+db_app = typer_app("Database schema.")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP API (an SQLite database is upgraded to the latest schema first)."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging()
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply Alembic migrations to PERSONAS_DATABASE_URL."""
+    migrate.upgrade(get_settings().database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+def worker(concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1) -> None:
+    """Run a Celery worker for discovery runs (PERSONAS_QUEUE=celery, broker PERSONAS_BROKER_URL)."""
+    from service.logs import configure_logging
+    from service.runs.tasks import celery_app
+
+    configure_logging()
+    celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
