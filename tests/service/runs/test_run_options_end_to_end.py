@@ -31,10 +31,11 @@ from tests.service.runs.helpers import ingest_company, start_run, wait_for_run
 # Not the defaults (1.10 / 0.50 / 0.80 / 4.00), and far enough apart that a swapped rate shows.
 RATES = {"call": 2.5, "chat": 0.3, "other": 1.7, "email": 9.0}
 RATE_ENV = {
-    "PERSONAS_COST_PER_MINUTE_CALL": "2.5",
-    "PERSONAS_COST_PER_MINUTE_CHAT": "0.3",
-    "PERSONAS_COST_PER_MINUTE_OTHER": "1.7",
-    "PERSONAS_COST_PER_EMAIL": "9.0",
+    **{
+        f"PERSONAS_COST_PER_MINUTE_{channel.upper()}": str(RATES[channel])
+        for channel in ("call", "chat", "other")
+    },
+    "PERSONAS_COST_PER_EMAIL": str(RATES["email"]),
 }
 
 
@@ -69,8 +70,8 @@ def all_customers(client: TestClient, key: str, run_id: str) -> list[dict[str, A
 def test_window_and_persona_bounds_decide_what_a_run_uses(client: TestClient, keys: dict[str, str]) -> None:
     company = ingest_company(client, keys["ingest"])
     moments = sorted(started(t) for t in company.transcripts)
-    # The bounds are transcripts' own start times: `since` includes its transcript, `until` excludes its
-    # one. `since` is sent in another time zone (the same instant) to check it is compared as an instant.
+    # The bounds are transcripts' own start times: `since` takes in the transcript started at its instant,
+    # `until` leaves out the one started at its. `since` is written in another time zone (the same instant).
     since, until = moments[len(moments) // 4], moments[3 * len(moments) // 4]
     inside = [t for t in company.transcripts if since <= started(t) < until]
     assert 0 < len(inside) < len(company.transcripts)
