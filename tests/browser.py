@@ -3,12 +3,11 @@ PERSONAS_REQUIRE_BROWSER=1 (set by .ci/run): then a missing browser fails the te
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
-from typing import Any, NoReturn
+from typing import Any
 
-import pytest
+from tests.prerequisites import REQUIRE_BROWSER, missing
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -22,27 +21,18 @@ CHROMIUM_FLAGS = (
 )
 
 
-REQUIRE_BROWSER = "PERSONAS_REQUIRE_BROWSER"
-
-
-def browser_missing(reason: str) -> NoReturn:
-    """Skip the test, or fail it where the browser is required (CI must not pass by skipping)."""
-    if os.environ.get(REQUIRE_BROWSER, "").strip() not in ("", "0"):
-        pytest.fail(f"{reason}, and {REQUIRE_BROWSER} is set: browser tests must run here", pytrace=False)
-    pytest.skip(reason)
-
-
 def chromium_driver(*, window_size: str = "1280,1000", profile_dir: str | None = None) -> Any:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     chromedriver = shutil.which("chromedriver")
     if not chromium or not chromedriver:
-        browser_missing(
-            "headless chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        missing(
+            "headless chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+            REQUIRE_BROWSER,
         )
     try:
         from selenium import webdriver
     except ImportError:
-        browser_missing("selenium is not installed (pip install -e '.[dev]')")
+        missing("selenium is not installed (pip install -e '.[dev]')", REQUIRE_BROWSER)
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,10 @@ from sklearn.metrics import adjusted_rand_score, v_measure_score
 
 from pipelines.embed import SentenceTransformerEmbedder
 from pipelines.topics import TopicResult, default_min_topic_size, describe_topics, find_topics
+from tests.pipelines.conftest import SHARED_DATA
+from tests.prerequisites import REQUIRE_DATA, missing
 
-BANKING77 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "banking77" / "train.csv"
+BANKING77 = SHARED_DATA / "banking77" / "train.csv"
 
 CARD_ARRIVAL = [
     "My new card still hasn't arrived",
@@ -189,7 +190,7 @@ BANKING77_SEEDS = (42, 1, 2)
 @pytest.mark.data
 def test_banking77_topic_v_measure_reaches_0_80(embedder):
     if not BANKING77.is_file():
-        pytest.skip(f"Banking77 not found at {BANKING77} (../shared/data is absent)")
+        missing(f"Banking77 not found at {BANKING77} (../shared/data is absent)", REQUIRE_DATA)
     with BANKING77.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     texts, intents = [r["text"] for r in rows], [r["category"] for r in rows]
