@@ -1,4 +1,5 @@
-"""Headless Debian Chromium for browser tests; skips with a reason where it is not installed."""
+"""Headless Debian Chromium for browser tests; skips with a reason where it is not installed, unless
+PERSONAS_REQUIRE_BROWSER=1 (set by .ci/run): then a missing browser fails the test instead."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import shutil
 import time
 from typing import Any
 
-import pytest
+from tests.prerequisites import REQUIRE_BROWSER, missing
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -24,10 +25,14 @@ def chromium_driver(*, window_size: str = "1280,1000", profile_dir: str | None =
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     chromedriver = shutil.which("chromedriver")
     if not chromium or not chromedriver:
-        pytest.skip(
-            "headless chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        missing(
+            "headless chromium and chromedriver are not installed (apt-get install chromium chromium-driver)",
+            REQUIRE_BROWSER,
         )
-    webdriver = pytest.importorskip("selenium.webdriver")
+    try:
+        from selenium import webdriver
+    except ImportError:
+        missing("selenium is not installed (pip install -e '.[dev]')", REQUIRE_BROWSER)
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

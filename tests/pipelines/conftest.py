@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.embed import SentenceTransformerEmbedder
 from pipelines.types import AccountInput, TranscriptInput
+from tests.prerequisites import REQUIRE_DATA, missing
 
 SHARED_DATA = Path(__file__).parents[2].parent / "shared" / "data"
 PLANTED_DEV = SHARED_DATA / "planted_dev"
@@ -116,9 +117,13 @@ def _cell(value: str) -> str | float:
 
 @pytest.fixture(scope="session")
 def planted_dev() -> PlantedData:
-    """../shared/data/planted_dev loaded; the test is skipped (with the path) when the folder is absent."""
+    """../shared/data/planted_dev loaded; the test is skipped (with the path) when the folder is absent, or
+    fails there under PERSONAS_REQUIRE_DATA=1 (.ci/run)."""
     if not (PLANTED_DEV / "transcripts.jsonl").is_file():
-        pytest.skip(f"planted_dev data not found at {PLANTED_DEV} (it lives outside the repo; CI has it)")
+        missing(
+            f"planted_dev data not found at {PLANTED_DEV} (it lives outside the repo; CI has it)",
+            REQUIRE_DATA,
+        )
     transcripts = []
     for line in (PLANTED_DEV / "transcripts.jsonl").read_text(encoding="utf-8").splitlines():
         if line.strip():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,10 @@ from sklearn.metrics import adjusted_rand_score, v_measure_score
 
 from pipelines.embed import SentenceTransformerEmbedder
 from pipelines.topics import TopicResult, default_min_topic_size, describe_topics, find_topics
+from tests.pipelines.conftest import SHARED_DATA
+from tests.prerequisites import REQUIRE_DATA, missing
 
-BANKING77 = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "banking77" / "train.csv"
+BANKING77 = SHARED_DATA / "banking77" / "train.csv"
 
 CARD_ARRIVAL = [
     "My new card still hasn't arrived",
@@ -116,6 +117,8 @@ def topic_of(result: TopicResult, text_index: int):
     return result.topics[result.labels[text_index]]
 
 
+# The intents are far apart: UMAP's layout (seed 42 here) does not decide the outcome. Measured on a 2-core
+# AMD EPYC (AVX2, no AVX-512): ARI 1.0 at each of 30 seeds (0..29), for all 60 texts and for 10 per intent.
 def test_three_intents_are_recovered_with_telling_keywords(vectors):
     result = find_topics(vectors, TEXTS)
     assert_well_formed(result, len(TEXTS))
@@ -175,17 +178,31 @@ def test_topic_keywords_contrast_topics_and_skip_filler():
     assert not {"hi", "hello"} & set(topics[0].keywords + topics[1].keywords)
 
 
+# V-measure >= 0.80 on Banking77 is a product bar. It must not hang on one UMAP layout (another CPU's float
+# rounding gives another), so it holds for the mean over three seeds. Measured on a 2-core AMD EPYC (AVX2, no
+# AVX-512) with the torch embedder: V-measure 0.8104-0.8198 over 11 seeds (42, 0..9), mean 0.8143, standard
+# deviation 0.0024, 118-130 topics; these three seeds average 0.8147. Margin of a three-seed mean to the bar:
+# about 0.014, some ten standard deviations of such a mean (0.0014).
+BANKING77_SEEDS = (42, 1, 2)
+
+
 @pytest.mark.slow
 @pytest.mark.data
 def test_banking77_topic_v_measure_reaches_0_80(embedder):
     if not BANKING77.is_file():
-        pytest.skip(f"Banking77 not found at {BANKING77} (../shared/data is absent)")
+        missing(f"Banking77 not found at {BANKING77} (../shared/data is absent)", REQUIRE_DATA)
     with BANKING77.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     texts, intents = [r["text"] for r in rows], [r["category"] for r in rows]
     vectors = embedder.embed(texts)
-    started = time.perf_counter()
-    result = find_topics(vectors, texts)
+    scores, topics, started = [], [], time.perf_counter()
+    for seed in BANKING77_SEEDS:
+        result = find_topics(vectors, texts, seed=seed)
+        scores.append(v_measure_score(intents, result.labels))
+        topics.append(len(result.topics))
     elapsed = time.perf_counter() - started
-    v_measure = v_measure_score(intents, result.labels)
-    assert v_measure >= 0.80, f"V-measure {v_measure:.3f} with {len(result.topics)} topics in {elapsed:.0f}s"
+    mean = float(np.mean(scores))
+    per_seed = ", ".join(
+        f"seed {s}: {v:.3f} ({n} topics)" for s, v, n in zip(BANKING77_SEEDS, scores, topics, strict=True)
+    )
+    assert mean >= 0.80, f"mean V-measure {mean:.3f} ({per_seed}) in {elapsed:.0f}s"

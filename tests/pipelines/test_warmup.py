@@ -29,7 +29,7 @@ class CountingEmbedder:
 def test_warm_up_embeds_once_and_times_each_step() -> None:
     counting = CountingEmbedder()
     timings = warm_up(counting)
-    assert set(timings) == {"clustering", "embedding"} and all(t >= 0 for t in timings.values())
+    assert set(timings) == {"clustering", "embedding"}
     assert counting.texts == ["warm up the embedding model"]
     assert set(warm_up(None)) == {"clustering"}
 

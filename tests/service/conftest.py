@@ -17,7 +17,7 @@ from sqlalchemy import text
 from service import migrate
 from service.app import create_app
 from service.auth.service import create_key
-from service.config import Settings
+from service.config import Settings, get_settings
 from service.db import Database
 from service.models import Base
 
@@ -74,6 +74,15 @@ def settings(database_url: str) -> Settings:
 def client(settings: Settings, db: Database) -> Iterator[TestClient]:
     with TestClient(create_app(settings, db), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[None]:
+    """The `personas` CLI, run in this process, uses the test database (its settings are read afresh)."""
+    monkeypatch.setenv("PERSONAS_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def make_key(database: Database, scope: str, name: str | None = None) -> str:

@@ -10,19 +10,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.config import get_settings
 from tests.service.builders import transcript_payload
 from tests.service.conftest import auth
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
-    monkeypatch.setenv("PERSONAS_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_keys_create_prints_a_working_key_once(cli_env: None, client: TestClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import socket
 from html.parser import HTMLParser
 
 import pytest
@@ -124,9 +125,36 @@ def test_unknown_static_names_are_404(client: TestClient, name: str) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_paths_outside_the_static_folder_are_404(client: TestClient) -> None:
-    assert client.get("/dashboard/static/../routes.py").status_code == 404
-    assert client.get("/dashboard/static/sub/dashboard.js").status_code == 404
+def raw_get(base_url: str, target: str) -> tuple[int, bytes]:
+    """GET with the request target sent byte for byte: httpx (and so TestClient) resolves `..` segments
+    before sending, so a traversal attempt through it never reaches the server as one."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/dashboard/static/../routes.py",
+        "/dashboard/static/../../app.py",
+        "/dashboard/static/..%2Froutes.py",
+        "/dashboard/static/%2e%2e/routes.py",
+        "/dashboard/static/%2E%2E%2F__init__.py",
+        "/dashboard/static/./dashboard.html",
+        "/dashboard/static/sub/dashboard.js",
+    ],
+)
+def test_paths_outside_the_static_folder_are_404(live_server: str, target: str) -> None:
+    status, body = raw_get(live_server, target)
+    assert status == 404, (target, body[:200])
+    assert b"import" not in body and b"<html" not in body.lower()  # no source file, no page
+    assert raw_get(live_server, "/dashboard/static/dashboard.js")[0] == 200  # the probe itself works
 
 
 def test_plotly_bundle_is_served_from_the_installed_package(client: TestClient) -> None:

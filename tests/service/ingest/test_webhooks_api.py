@@ -157,12 +157,36 @@ def test_freshdesk_shared_secret(client: TestClient, keys: dict[str, str]) -> No
     assert len(stored(client, keys["read"])) == 1
 
 
+def signed_bytes_headers(body: bytes, msg_id: str) -> dict[str, str]:
+    """Standard Webhooks headers for any bytes (the library signs text only): v1 = HMAC-SHA256 of
+    "id.timestamp.body" under the base64 key after `whsec_`."""
+    timestamp = str(int(time.time()))
+    key = base64.b64decode(GENERIC_SECRET.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+        "content-type": "application/json",
+    }
+
+
 def test_signed_but_malformed_payloads_are_422(client: TestClient, keys: dict[str, str]) -> None:
-    for body in (b"not json", b"[1, 2]", json.dumps({"external_id": "x"}).encode(), b"\xff\xfe{}"):
-        headers = generic_headers(body if body != b"\xff\xfe{}" else b"{}", msg_id=f"m{len(body)}")
-        response = client.post("/v1/webhooks/generic", content=body, headers=headers)
-        assert response.status_code in (401, 422), response.text
+    for n, body in enumerate((b"not json", b"[1, 2]", json.dumps({"external_id": "x"}).encode())):
+        assert (
+            signed_bytes_headers(body, "m")["webhook-signature"]
+            == generic_headers(body, "m")["webhook-signature"]
+        )
+        response = client.post("/v1/webhooks/generic", content=body, headers=generic_headers(body, f"m{n}"))
+        assert response.status_code == 422, (body, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+    # A body that is not UTF-8 cannot be checked against a Standard Webhooks signature (the scheme signs
+    # text), so even a correct HMAC over its bytes is refused as unverifiable: 401, saying why.
+    binary = b"\xff\xfe{}"
+    response = client.post(
+        "/v1/webhooks/generic", content=binary, headers=signed_bytes_headers(binary, "m-bin")
+    )
+    assert response.status_code == 401 and "not UTF-8" in response.json()["detail"], response.text
     missing = json.dumps({"customer_id": "c", "turns": [{"speaker": "customer", "text": "hi"}]}).encode()
     response = client.post(
         "/v1/webhooks/generic", content=missing, headers=generic_headers(missing, "m-missing")

@@ -79,9 +79,12 @@ def _writer(url: str, writer: int, tally: Tally, until: float) -> None:
                     tally, "POST transcripts", lambda b=body: http.post("/v1/transcripts", json=b)
                 )
                 if response is not None and response.status_code == 202:
-                    assert response.json()["accepted"] == TRANSCRIPTS_PER_BATCH
+                    # Not an assert: in a thread it would only end the thread, and pytest merely warns.
+                    accepted = response.json()["accepted"]
                     with tally.lock:
                         tally.acknowledged_ids.update(ids)
+                        if accepted != TRANSCRIPTS_PER_BATCH:
+                            tally.failures.append(f"new batch of {len(ids)} acknowledged {accepted} accepted")
             else:
                 own = {f"acct-{writer}-{k}": float(seq * 100 + k) for k in range(ACCOUNTS_PER_BATCH)}
                 accounts = [{"customer_id": c, "annual_revenue": r} for c, r in own.items()]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from plotly.offline import get_plotlyjs
 
 from service.reports.formatting import fmt_money, fmt_money_short, report_filename
 from tests.browser import chromium_driver
+from tests.service.reports.report_html import figure_traces
 from tests.service.reports.sample_run import RUN_ID, render, sample_inputs
 
 SECTION_IDS = ["summary", "quadrant", "map", "personas", "pond", "share", "accounts", "rules", "how-to-read"]
@@ -28,11 +28,7 @@ def sample_html() -> str:
 
 
 def _figure(page: str, div_id: str) -> dict[str, Any]:
-    """The data traces Plotly.newPlot receives for one chart (the JSON array after the div id)."""
-    call = re.search(rf'Plotly\.newPlot\(\s*"{div_id}",\s*\[', page)
-    assert call, div_id
-    data, _ = json.JSONDecoder().raw_decode(page, call.end() - 1)
-    return {"data": data}
+    return {"data": figure_traces(page, div_id)}
 
 
 def _esc(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -38,8 +39,9 @@ def test_run_personas_rename_and_second_run(client: TestClient, keys: dict[str, 
     assert sum(p["customers"] for p in personas) == summary["customers"]
     assert sum(p["core_growth"] for p in personas) >= 1
     for p in personas:
-        assert p["grade"] in "ABC" and p["label"] and 3 <= len(p["quotes"]) <= 5
-        assert -1 <= p["sentiment"] <= 1 and p["jobs"]
+        assert p["grade"] in "ABC" and p["label"] and 3 <= len(p["quotes"]) <= 5 and p["jobs"]
+    # Sentiment is a mean of VADER scores, in -1..1 by construction; what can break is its being computed.
+    assert any(p["sentiment"] != 0 for p in personas), [p["sentiment"] for p in personas]
 
     unchanged = client.get("/v1/personas", headers={**auth(read), "If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.content == b""
@@ -102,7 +104,9 @@ def test_run_personas_rename_and_second_run(client: TestClient, keys: dict[str, 
     assert second["summary"]["newly_embedded"] == 0
     stages = {"loading", "embedding", "clustering", "describing", "pricing", "storing"}
     assert set(second["summary"]["timings"]) == stages
-    assert all(seconds >= 0 for seconds in second["summary"]["timings"].values())
+    # The stages run one after another inside the run: their times add up to no more than its wall time.
+    wall = datetime.fromisoformat(second["finished_at"]) - datetime.fromisoformat(second["started_at"])
+    assert 0 < sum(second["summary"]["timings"].values()) <= wall.total_seconds() + 0.01
     again = client.get("/v1/personas", headers={**auth(read), "If-None-Match": after_rename.headers["etag"]})
     assert again.status_code == 200 and again.json()["run_id"] == second_id
     assert {p["id"] for p in again.json()["personas"]} == {p["id"] for p in personas}

@@ -1,12 +1,12 @@
 """A run started while transcripts keep arriving uses exactly the snapshot it counted.
 
-The embedder here is a deterministic fake: this test is about snapshot consistency, not embeddings.
+The embedder here is a deterministic fake that also makes transcripts arrive mid-run: this test is about
+snapshot consistency, not embeddings.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 
 import numpy as np
 from sqlalchemy import func, select
@@ -38,34 +38,47 @@ class HashEmbedder:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
+class ArrivalsDuringEmbedding(HashEmbedder):
+    """Stores `late` transcripts (each batch committed on its own) when the run first embeds: the run has
+    read its snapshot by then and has not stored anything yet, so the arrivals overlap the run every time."""
+
+    def __init__(self, database: Database, late: list[TranscriptIn]) -> None:
+        self.database, self.late, self.stored = database, late, 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        for start in range(self.stored, len(self.late), 20):
+            with self.database.transaction() as session:
+                store_transcripts(session, source="api", transcripts=self.late[start : start + 20])
+            self.stored = min(start + 20, len(self.late))
+        return super().embed(texts)
+
+
 def test_run_counts_exactly_the_transcripts_it_used(settings: Settings, db: Database) -> None:
     company = generate_company(n_customers=80, seed=11)
     transcripts = [TranscriptIn.model_validate(t) for t in company.transcripts]
-    first, late = transcripts[:250], transcripts[250:]
+    # Some customers only ever write in while the run is going: none of them may end up in it.
+    newcomers = {f"cust-{n:05d}" for n in range(8)}
+    assert newcomers <= set(company.truth)
+    first = [t for t in transcripts if t.customer_id not in newcomers][:250]
+    late = [t for t in transcripts if t not in first]
     with db.transaction() as session:
         upsert_accounts(session, accounts=[AccountIn.model_validate(a) for a in company.accounts])
         store_transcripts(session, source="api", transcripts=first)
         run_id = create_run(session, params={"min_personas": 2, "max_personas": 4}).id
 
-    def keep_ingesting() -> None:
-        for start in range(0, len(late), 20):
-            with db.transaction() as session:
-                store_transcripts(session, source="api", transcripts=late[start : start + 20])
-
-    writer = threading.Thread(target=keep_ingesting)
-    writer.start()
-    assert flow.execute_run(db, run_id, embedder=HashEmbedder(), settings=settings)
-    writer.join()
+    embedder = ArrivalsDuringEmbedding(db, late)
+    assert flow.execute_run(db, run_id, embedder=embedder, settings=settings)
+    assert embedder.stored == len(late)  # every late transcript arrived while the run was under way
     with db.transaction(write=False) as session:
         run = session.get(Run, run_id)
         assert run is not None and run.status == "succeeded"
         snapshot = run.snapshot_transcript_id
         in_snapshot = session.scalar(select(func.count()).where(Transcript.id <= snapshot))
-        customers_in_snapshot = session.scalar(
-            select(func.count(func.distinct(Transcript.customer_id))).where(Transcript.id <= snapshot)
+        assigned = set(
+            session.scalars(select(CustomerAssignment.customer_id).where(CustomerAssignment.run_id == run_id))
         )
-        assigned = session.scalar(select(func.count()).where(CustomerAssignment.run_id == run_id))
         total = session.scalar(select(func.count()).select_from(Transcript))
-    assert run.summary["transcripts"] == in_snapshot >= len(first)
-    assert assigned == customers_in_snapshot
     assert total == len(transcripts)
+    assert run.summary["transcripts"] == in_snapshot == len(first)
+    assert run.summary["newly_embedded"] == len(first)
+    assert assigned == {t.customer_id for t in first} and not assigned & newcomers
