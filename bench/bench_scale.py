@@ -183,7 +183,7 @@ def main() -> int:
         "",
         f"Embeddings: **{source}**. Synthetic company seed {args.seed}; run seed {config.seed}.",
         f"Clustering sample: {'yes' if sampled else 'no'} — rule: more than {params.sample_threshold:,} "
-        f"customers -> fit UMAP + HDBSCAN + refinement on {params.sample_size:,} customers (fixed seed), "
+        f"customers -> fit the split, its refinement and the resampling stability on {params.sample_size:,} customers (fixed seed), "
         "assign the rest by the refinement's likelihood step over their contacts' neighbours among the "
         "sample's contacts.",
         "",
