@@ -11,8 +11,8 @@ from sklearn.metrics import adjusted_rand_score
 from pipelines.discover import DiscoveryInputError, discover
 from pipelines.embed import SentenceTransformerEmbedder
 from pipelines.match import PreviousPersona
-from pipelines.text import customer_text
 from pipelines.results import DiscoveryResult
+from pipelines.text import customer_text
 from pipelines.types import DiscoveryConfig, TranscriptInput
 from tests.pipelines.conftest import PlantedData, theme_accounts, theme_transcripts
 
