@@ -1,6 +1,7 @@
 """Every ORM model, imported in one place so Alembic and the tests see them all."""
 
 from service.accounts.models import Account
+from service.audit.models import AuditEvent
 from service.auth.models import ApiKey
 from service.db import Base
 from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
@@ -10,6 +11,7 @@ from service.runs.models import Run
 __all__ = [
     "Account",
     "ApiKey",
+    "AuditEvent",
     "Base",
     "CustomerAssignment",
     "PersonaLabel",

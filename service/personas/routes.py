@@ -69,10 +69,11 @@ def read_persona(
 
 @router.patch("/v1/personas/{persona_id}", response_model=Persona)
 def rename_persona(
-    persona_id: Annotated[str, Path(max_length=40)], body: PersonaRename, session: WriteSession, _: AdminKey
+    persona_id: Annotated[str, Path(max_length=40)], body: PersonaRename, session: WriteSession, key: AdminKey
 ) -> Persona:
     """Give a persona a human name; it sticks to the stable id in later runs."""
-    run = service.rename_persona(session, persona_id=persona_id, label=body.label.strip() or body.label)
+    label = body.label.strip() or body.label
+    run = service.rename_persona(session, persona_id=persona_id, label=label, key_id=key.id)
     return service.find_persona(session, run, persona_id)
 
 

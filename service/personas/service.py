@@ -10,6 +10,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from pipelines.match import PreviousPersona
+from service.audit.schemas import AuditAction
+from service.audit.service import record
 from service.errors import Conflict, NotFound
 from service.personas.labels import present
 from service.personas.models import CustomerAssignment, JobTranscript, PersonaLabel, RunPersona
@@ -141,8 +143,8 @@ def find_persona(session: Session, run: Run, persona_id: str) -> Persona:
     raise NotFound(f"No persona '{persona_id}' in run '{run.id}'.")
 
 
-def rename_persona(session: Session, *, persona_id: str, label: str) -> Run:
-    """Store the human label; returns the latest succeeded run that has this persona."""
+def rename_persona(session: Session, *, persona_id: str, label: str, key_id: int | None = None) -> Run:
+    """Store the human label (audited); returns the latest succeeded run that has this persona."""
     query = (
         select(Run)
         .join(RunPersona, RunPersona.run_id == Run.id)
@@ -159,6 +161,7 @@ def rename_persona(session: Session, *, persona_id: str, label: str) -> Run:
     else:
         existing.label, existing.updated_at = label, runs.now()
     session.flush()
+    record(session, AuditAction.PERSONA_RENAMED, key_id=key_id, target=persona_id, details={"label": label})
     return run
 
 

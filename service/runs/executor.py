@@ -7,6 +7,8 @@ import queue
 import threading
 from typing import Protocol
 
+from service.audit.schemas import AuditAction
+from service.audit.service import record
 from service.config import Settings
 from service.db import Database
 from service.runs import flow, service
@@ -142,11 +144,14 @@ def make_executor(database: Database, settings: Settings) -> Executor:
     return InlineExecutor(database, settings)
 
 
-def start_run(database: Database, executor: Executor | None, params: RunCreate) -> str:
+def start_run(
+    database: Database, executor: Executor | None, params: RunCreate, key_id: int | None = None
+) -> str:
     """Queue a run in its own committed transaction (the executor's session must see it), then hand it over.
     Without an executor, a running `personas serve` (or a Celery worker) picks the queued run up."""
     with database.transaction() as session:
         run_id = service.create_run(session, params=params.model_dump(mode="json", exclude_none=True)).id
+        record(session, AuditAction.RUN_STARTED, key_id=key_id, target=run_id)
     if executor is not None:
         executor.submit(run_id)
     return run_id

@@ -17,9 +17,9 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
 
 
 @router.post("", status_code=202, response_model=RunQueued)
-def start_run(body: RunCreate, request: Request, database: DatabaseDep, _: AdminKey) -> RunQueued:
+def start_run(body: RunCreate, request: Request, database: DatabaseDep, key: AdminKey) -> RunQueued:
     """Queue a discovery run over the transcripts stored so far (or those in since..until)."""
-    run_id = queue_and_submit(database, request.app.state.executor, body)
+    run_id = queue_and_submit(database, request.app.state.executor, body, key_id=key.id)
     return RunQueued(id=run_id, status=RunStatus.queued)
 
 

@@ -1,0 +1,1 @@
+"""Audit log of administrative actions: who (key id), when, what; never secrets or transcript text."""
