@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from pipelines.synthetic import generate_company
 from service import migrate
@@ -81,25 +80,3 @@ def run_demo(
     report_path = workdir / report_filename(run_id)
     report_path.write_text(html, encoding="utf-8")
     return DemoOutcome(run, personas, report_path, database.url)
-
-
-def persona_table(personas: PersonaList) -> Table:
-    table = Table(title=f"Personas of run {personas.run_id[:8]}")
-    for column, justify in [
-        ("grade", "center"),
-        ("customers", "right"),
-        ("revenue / customer", "right"),
-        ("cost to serve / customer", "right"),
-        ("label", "left"),
-    ]:
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for p in personas.personas:
-        revenue = p.revenue.per_customer
-        table.add_row(
-            p.grade + (" ★ core-growth" if p.core_growth else ""),
-            str(p.customers),
-            f"{revenue:,.0f}" if revenue is not None else "n/a",
-            f"{p.cost_to_serve.per_customer:,.2f}",
-            p.label,
-        )
-    return table

@@ -71,11 +71,15 @@ def _charts(
     # persona order, then any ids the personas list does not know (kept under their id)
     share_ids = [pid for pid in label_of if pid in raw] + [pid for pid in raw if pid not in label_of]
     shares = {label_of.get(pid, pid): list(raw[pid]) for pid in share_ids}
+    charts = {
+        "quadrant_chart": quadrant_chart(quadrant),
+        "map_chart": map_chart(points, label_of, colour_by_label, data.map.method),
+        "share_chart": share_chart(months, shares, colour_by_label),
+    }
     return {
-        "quadrant_chart": Markup(quadrant_chart(quadrant)),
-        "map_chart": Markup(map_chart(points, label_of, colour_by_label, data.map.method)),
+        **{name: Markup(chart.html) for name, chart in charts.items()},
+        "plotly_js": Markup(plotly_js(t for chart in charts.values() for t in chart.trace_types)),
         "map_points": len(points),
-        "share_chart": Markup(share_chart(months, shares, colour_by_label)),
         "share_months": months,
         "has_share": bool(months) and any(len(v) == len(months) for v in shares.values()),
     }
@@ -92,7 +96,6 @@ def render_report(
     context = {
         "run_id": personas.run_id or run.id,
         "css": Markup(_css()),
-        "plotly_js": Markup(plotly_js()),
         "summary": view.summary(personas, run, report_data),
         "headline": view.headline(views),
         "personas": views,

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from service.cli.results import persona_table
 from service.config import Settings
-from service.demo import persona_table, run_demo
+from service.demo import run_demo
 from tests.browser import chromium_driver, wait_for
 
 
