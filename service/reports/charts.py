@@ -144,7 +144,6 @@ def map_chart(
     points: Sequence[Mapping[str, object]],
     label_of: Mapping[str, str],
     colour_of: Mapping[str, str],
-    method: str,
 ) -> ChartFragment:
     """Every customer on the 2-D map, coloured by persona (`label_of`: persona id -> display label)."""
     order = {persona_id: i for i, persona_id in enumerate(label_of)}
@@ -155,7 +154,9 @@ def map_chart(
         [float(str(p["y"])) for p in ordered],
         labels,
         hover_texts=[plot_text(str(p["customer_id"])) for p in ordered],
-        title=f"Customers by persona ({plot_text(method)})" if method else "Customers by persona",
+        # Short, in words: the method's parameters are in the report's Method section, and a long title would
+        # run under Plotly's toolbar (top right).
+        title="Customers by persona",
     )
     _recolour(fig, {plot_text(label): colour for label, colour in colour_of.items()}, lines=False)
     if not ordered:
