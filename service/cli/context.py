@@ -60,13 +60,13 @@ def open_database() -> Database:
         with database.read_engine.connect() as connection:
             migrated = inspect(connection).has_table("alembic_version")
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0][:200]
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
         raise ConfigurationError(f"PERSONAS_DATABASE_URL={shown}: cannot connect ({reason})") from None
     if not migrated:
         raise ConfigurationError(
             f"PERSONAS_DATABASE_URL={shown}: the database has no schema yet; {UPGRADE_HINT}"
         )
-    console.print(f"[dim]database: {shown}[/dim]")
+    console.print(f"[dim]database: {shown}[/dim]", highlight=False, soft_wrap=True)
     return database
 
 

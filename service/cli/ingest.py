@@ -54,7 +54,7 @@ def _read_jsonl(path: Path) -> tuple[list[tuple[int, TranscriptIn]], list[str]]:
 
 def _report_problems(problems: list[str]) -> None:
     for problem in problems[:SHOWN_PROBLEMS]:
-        console.print(f"[red]rejected {problem}[/red]", markup=True, highlight=False)
+        console.print(f"[red]rejected {problem}[/red]", highlight=False, soft_wrap=True)
     if len(problems) > SHOWN_PROBLEMS:
         console.print(f"[red]... and {len(problems) - SHOWN_PROBLEMS} more rejected[/red]")
 

@@ -33,7 +33,6 @@ Mapping:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,48 +42,7 @@ from .identity import CustomerFields, choose_customer_id
 from .protocol import PayloadError
 from .timestamps import opt_time, sort_key_time
 from .turns import cap_turns, turn
-
-_CHAT = {
-    "chat",
-    "native_messaging",
-    "messaging",
-    "sunshine_conversations",
-    "whatsapp",
-    "sms",
-    "line",
-    "wechat",
-    "chat_transcript",
-    "instagram_dm",
-    "facebook_messenger",
-}
-_CALL = {"voice", "phone", "phone_call_inbound", "phone_call_outbound", "voicemail", "call"}
-_EMAIL = {"email", "mail"}
-_BOT = {
-    "answer_bot",
-    "answer_bot_for_agents",
-    "answer_bot_for_sdk",
-    "answer_bot_for_slack",
-    "ai_agent",
-    "answer_bot_api",
-    "answer_bot_for_web_widget",
-}
-
-
-def _norm_channel(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
-
-
-def map_channel(via_channel: str | None) -> str:
-    if not via_channel:
-        return "other"
-    c = _norm_channel(via_channel)
-    if c in _CHAT or "chat" in c or "messag" in c:
-        return "chat"
-    if c in _CALL or "voice" in c or "phone" in c or "call" in c:
-        return "call"
-    if c in _EMAIL or "email" in c:
-        return "email"
-    return "other"
+from .zendesk_channels import BOT_CHANNELS, map_channel, norm_channel
 
 
 def _via_channel(parent: dict[str, Any], path: str) -> str | None:
@@ -201,10 +159,10 @@ def _read_comment(raw: Any, cp: str, requester_id: str) -> _Comment:
     call_seconds = _call_seconds(c, cp)
     if not public or not text:
         return _Comment(public=public, at=at, call_seconds=call_seconds, turn=None)
-    comment_via = _norm_channel(_via_channel(c, cp) or "")
+    comment_via = norm_channel(_via_channel(c, cp) or "")
     if (author_id is not None and author_id == requester_id) or role.strip().lower() == "end-user":
         speaker = "customer"
-    elif comment_via in _BOT:
+    elif comment_via in BOT_CHANNELS:
         speaker = "bot"
     else:
         speaker = "agent"
@@ -259,7 +217,7 @@ def _metadata(t: dict[str, Any], ticket: _Ticket, private_notes: int, origin: st
     if ticket.organization_id:
         metadata["zendesk_organization_id"] = ticket.organization_id
     if ticket.via:
-        metadata["via_channel"] = _norm_channel(ticket.via)
+        metadata["via_channel"] = norm_channel(ticket.via)
     if ticket.status:
         metadata["status"] = ticket.status
     if ticket.priority:
