@@ -104,6 +104,7 @@ def render_report(
     context = {
         "currency_code": money["code"],
         "currency_note": money["note"],
+        "currency_mixed": money["mixed"],
         "run_id": personas.run_id or run.id,
         "css": Markup(_css()),
         "summary": run_summary,

@@ -160,12 +160,14 @@ def currency(currencies: Mapping[str, int]) -> dict[str, Any]:
         code = next(iter(used))
         return {
             "code": code,
+            "mixed": False,
             "note": f"Amounts are in {code}, the currency of the accounts file; the cost-to-serve rates are read "
             f"as {code} too.",
         }
     if not used:
         return {
             "code": None,
+            "mixed": False,
             "note": "No account of this run's customers has revenue, so no currency is known.",
         }
     listed = ", ".join(
@@ -173,6 +175,7 @@ def currency(currencies: Mapping[str, int]) -> dict[str, Any]:
     )
     return {
         "code": None,
+        "mixed": True,
         "note": f"Mixed currencies: the accounts are in {listed}. Revenue figures here add those amounts as if "
         "they were one currency; convert annual_revenue to one currency in the accounts file for sums that mean "
         "something.",
