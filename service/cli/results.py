@@ -56,7 +56,7 @@ def print_results(personas: PersonaList, report_path: Path | None) -> None:
     """The persona table on stdout, the report path on stderr (as `personas demo` ends)."""
     Console().print(persona_table(personas))
     if report_path is not None:
-        console.print(f"\nHTML report: [bold]{report_path.resolve()}[/bold]")
+        console.print(f"\nHTML report: [bold]{report_path.resolve()}[/bold]", soft_wrap=True)
 
 
 def show(

@@ -64,7 +64,7 @@ def report(
     except DomainError as exc:
         console.print(f"[red]{exc.detail}[/red]", highlight=False)
         raise typer.Exit(1) from None
-    console.print(f"report written to {out.resolve()}")
+    console.print(f"report written to {out.resolve()}", soft_wrap=True)
 
 
 def demo(
