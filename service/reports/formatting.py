@@ -108,7 +108,8 @@ def fmt_seconds(value: Any) -> str:
     number = finite_number(value)
     if number is None:
         return DASH
-    return f"{number:.1f} s" if number < 60 else f"{number / 60:.1f} min"  # one unit per size: 72 s is 1.2 min
+    # one unit per size: 72 s is written 1.2 min, like every other minute-long stage
+    return f"{number:.1f} s" if number < 60 else f"{number / 60:.1f} min"
 
 
 def sentiment_word(value: Any) -> str:
