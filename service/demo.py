@@ -18,7 +18,7 @@ from service.ingest.service import API_SOURCE, store_transcripts
 from service.personas.schemas import PersonaList
 from service.personas.service import persona_list
 from service.reports.formatting import report_filename
-from service.reports.service import build_report
+from service.reports.service import build_report, run_currencies
 from service.runs.executor import ForegroundExecutor, start_run
 from service.runs.models import Run
 from service.runs.schemas import RunCreate, RunStatus
@@ -33,6 +33,7 @@ class DemoOutcome:
     personas: PersonaList
     report_path: Path
     database_url: str
+    currency: str | None = None
 
 
 def fresh_database(path: Path) -> Database:
@@ -77,6 +78,8 @@ def run_demo(
         assert stored is not None
         personas = persona_list(session, stored)
         html = build_report(session, stored)
+        currencies = list(run_currencies(session, stored))
     report_path = workdir / report_filename(run_id)
     report_path.write_text(html, encoding="utf-8")
-    return DemoOutcome(run, personas, report_path, database.url)
+    currency = currencies[0] if len(currencies) == 1 else None
+    return DemoOutcome(run, personas, report_path, database.url, currency)

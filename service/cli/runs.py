@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from service.cli.context import console, open_database
-from service.cli.results import print_results, write_report
+from service.cli.results import RunResults, print_results, write_report
 from service.config import get_settings
 from service.domain_errors import DomainError
 from service.reports.formatting import report_filename
@@ -76,7 +76,7 @@ def demo(
     from service.demo import run_demo
 
     outcome = run_demo(get_settings(), workdir=workdir, customers=customers, seed=seed, console=console)
-    print_results(outcome.personas, outcome.report_path)
+    print_results(RunResults(outcome.personas, outcome.currency), outcome.report_path)
     console.print(
         f"Next: PERSONAS_DATABASE_URL={outcome.database_url} PERSONAS_BOOTSTRAP_ADMIN_KEY=<a key of 16+ chars> "
         "make serve\n      then open http://127.0.0.1:8000/dashboard and enter that key."

@@ -185,6 +185,7 @@ def test_show_prints_the_latest_personas_and_report_writes_amounts_in_the_accoun
     shown = runner.invoke(app, ["show"])
     assert shown.exit_code == 0, shown.output
     assert "Fast payout sellers" in shown.output and "core-growth" in shown.output
+    assert "revenue / customer (EUR)" in shown.output
     out = tmp_path / "report.html"
     assert runner.invoke(app, ["report", "--out", str(out)]).exit_code == 0
     assert "\u20ac10,000" in out.read_text(encoding="utf-8") and "Amounts are in EUR" in out.read_text()
