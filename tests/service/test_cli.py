@@ -126,6 +126,9 @@ def test_a_database_url_password_is_never_printed(tmp_path: Path) -> None:
     line = one_line(done)
     assert "cannot connect" in line and "user:***@127.0.0.1:1/none" in line
     assert "s3cret-pw" not in done.stderr + done.stdout
+    upgrade = personas_process(["db", "upgrade"], {"PERSONAS_DATABASE_URL": url}, tmp_path)
+    assert upgrade.returncode == 2 and "cannot upgrade" in one_line(upgrade)
+    assert "s3cret-pw" not in upgrade.stderr + upgrade.stdout
 
 
 def test_a_bad_transcript_line_is_reported_by_line_and_field_and_the_rest_stored(
