@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipelines.embed import BACKENDS
 from pipelines.types import CostRates
+from service.ingest.vendors.identity import CUSTOMER_ID_CHOICES, DEFAULT_CUSTOMER_ID
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
 LABELLERS = ("extractive", "openai")  # pipelines.labeller.ExtractiveLabeller, service.personas.labeller
@@ -48,6 +49,15 @@ class Settings(BaseSettings):
     labeller_model: str | None = None
     labeller_api_key: SecretStr | None = None
     labeller_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    zendesk_customer_id: str = Field(
+        default=DEFAULT_CUSTOMER_ID["zendesk"], description="which Zendesk field becomes customer_id"
+    )
+    intercom_customer_id: str = Field(
+        default=DEFAULT_CUSTOMER_ID["intercom"], description="which Intercom field becomes customer_id"
+    )
+    freshdesk_customer_id: str = Field(
+        default=DEFAULT_CUSTOMER_ID["freshdesk"], description="which Freshdesk field becomes customer_id"
+    )
     webhook_secrets: dict[str, str] = Field(
         default_factory=lambda: _secrets_from_environment(),
         description="Per-source secrets, from PERSONAS_WEBHOOK_SECRET_<SOURCE>; a missing one disables it.",
@@ -85,6 +95,21 @@ class Settings(BaseSettings):
         if value not in BACKENDS:
             raise ValueError(f"PERSONAS_EMBEDDING_BACKEND must be one of {', '.join(BACKENDS)}")
         return value
+
+    @model_validator(mode="after")
+    def _known_customer_id_fields(self) -> Settings:
+        for source, choices in CUSTOMER_ID_CHOICES.items():
+            field = f"{source}_customer_id"
+            value = getattr(self, field).strip().lower()
+            if value not in choices:
+                raise ValueError(f"PERSONAS_{field.upper()} must be one of {', '.join(choices)}")
+            setattr(self, field, value)
+        return self
+
+    def customer_id_field(self, source: str) -> str | None:
+        """Which vendor field becomes customer_id for a webhook source (None: the source has no choice)."""
+        value = getattr(self, f"{source}_customer_id", None)
+        return value if isinstance(value, str) else None
 
     @field_validator("bootstrap_admin_key")
     @classmethod

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from pipelines.synthetic import generate_company
 from service import migrate
@@ -19,7 +18,7 @@ from service.ingest.service import API_SOURCE, store_transcripts
 from service.personas.schemas import PersonaList
 from service.personas.service import persona_list
 from service.reports.formatting import report_filename
-from service.reports.service import build_report
+from service.reports.service import build_report, run_currencies
 from service.runs.executor import ForegroundExecutor, start_run
 from service.runs.models import Run
 from service.runs.schemas import RunCreate, RunStatus
@@ -34,6 +33,7 @@ class DemoOutcome:
     personas: PersonaList
     report_path: Path
     database_url: str
+    currency: str | None = None
 
 
 def fresh_database(path: Path) -> Database:
@@ -78,28 +78,8 @@ def run_demo(
         assert stored is not None
         personas = persona_list(session, stored)
         html = build_report(session, stored)
+        currencies = list(run_currencies(session, stored))
     report_path = workdir / report_filename(run_id)
     report_path.write_text(html, encoding="utf-8")
-    return DemoOutcome(run, personas, report_path, database.url)
-
-
-def persona_table(personas: PersonaList) -> Table:
-    table = Table(title=f"Personas of run {personas.run_id[:8]}")
-    for column, justify in [
-        ("grade", "center"),
-        ("customers", "right"),
-        ("revenue / customer", "right"),
-        ("cost to serve / customer", "right"),
-        ("label", "left"),
-    ]:
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for p in personas.personas:
-        revenue = p.revenue.per_customer
-        table.add_row(
-            p.grade + (" ★ core-growth" if p.core_growth else ""),
-            str(p.customers),
-            f"{revenue:,.0f}" if revenue is not None else "n/a",
-            f"{p.cost_to_serve.per_customer:,.2f}",
-            p.label,
-        )
-    return table
+    currency = currencies[0] if len(currencies) == 1 else None
+    return DemoOutcome(run, personas, report_path, database.url, currency)

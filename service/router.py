@@ -11,6 +11,7 @@ from service.ingest.webhooks import router as webhooks_router
 from service.personas.routes import router as personas_router
 from service.reports.routes import router as reports_router
 from service.runs.routes import router as runs_router
+from service.status.routes import router as status_router
 
 api_router = APIRouter()
 for domain_router in (
@@ -19,6 +20,7 @@ for domain_router in (
     webhooks_router,
     accounts_router,
     runs_router,
+    status_router,
     personas_router,
     reports_router,
     audit_router,

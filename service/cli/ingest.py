@@ -1,4 +1,9 @@
-"""`personas ingest ...`: transcripts (JSON Lines) and accounts (CSV) from files."""
+"""`personas ingest ...`: transcripts (JSON Lines) and accounts (CSV) from files.
+
+Both commands follow one rule: a bad line or row is rejected with its 1-based file line, the field and the
+reason; everything else is stored; a closing summary counts what happened; the exit code is 1 when anything
+was rejected.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from service.accounts.csv_format import parse_accounts_csv
+from service.accounts.csv_format import read_accounts_csv
 from service.accounts.service import upsert_accounts
 from service.cli.context import console, open_database, progress_bar, typer_app
 from service.config import get_settings
@@ -18,61 +23,102 @@ from service.ingest.schemas import TranscriptIn
 from service.ingest.service import API_SOURCE, check_text_limits, store_transcripts
 
 ingest_app = typer_app("Load transcripts and accounts from files.")
+SHOWN_PROBLEMS = 20
+TRANSCRIPT_HELP = (
+    "JSON Lines: one transcript per line, e.g. "
+    '{"external_id": "t-1", "customer_id": "acme", "channel": "chat", '
+    '"turns": [{"speaker": "customer", "text": "..."}]} (README: Quickstart).'
+)
+ACCOUNTS_HELP = "CSV with a header: customer_id, annual_revenue, optional name and currency; other columns are attributes."
 
 
-def _read_jsonl(path: Path) -> tuple[list[TranscriptIn], list[str]]:
+def _validation_reasons(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in exc.errors())
+
+
+def _read_jsonl(path: Path) -> tuple[list[tuple[int, TranscriptIn]], list[str]]:
+    """Valid transcripts with their line numbers, and one `line N: field: reason` per rejected line."""
     transcripts, problems = [], []
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                transcripts.append(TranscriptIn.model_validate(json.loads(line)))
-            except (json.JSONDecodeError, ValidationError) as exc:
-                problems.append(f"line {number}: {str(exc).splitlines()[0]}")
+                transcripts.append((number, TranscriptIn.model_validate(json.loads(line))))
+            except json.JSONDecodeError as exc:
+                problems.append(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})")
+            except ValidationError as exc:
+                problems.append(f"line {number}: {_validation_reasons(exc)}")
     return transcripts, problems
+
+
+def _report_problems(problems: list[str]) -> None:
+    for problem in problems[:SHOWN_PROBLEMS]:
+        console.print(f"[red]rejected {problem}[/red]", highlight=False, soft_wrap=True)
+    if len(problems) > SHOWN_PROBLEMS:
+        console.print(f"[red]... and {len(problems) - SHOWN_PROBLEMS} more rejected[/red]")
+
+
+def _store_batches(batches: list[list[tuple[int, TranscriptIn]]], problems: list[str]) -> dict[str, int]:
+    """Store each batch in its own transaction; a batch a limit refuses is rejected whole, with its lines."""
+    database, settings = open_database(), get_settings()
+    counts = {"accepted": 0, "duplicates": 0}
+    with progress_bar() as progress:
+        task = progress.add_task("ingesting transcripts", total=sum(len(b) for b in batches))
+        for batch in batches:
+            transcripts = [t for _, t in batch]
+            try:
+                check_text_limits(transcripts, max_turn_chars=settings.max_turn_chars)
+                with database.transaction() as session:
+                    result = store_transcripts(session, source=API_SOURCE, transcripts=transcripts)
+            except DomainError as exc:
+                problems.append(f"lines {batch[0][0]}-{batch[-1][0]}: {exc.detail}")
+            else:
+                counts["accepted"] += result.accepted
+                counts["duplicates"] += result.duplicates
+                updated = getattr(result, "updated", None)  # reported once replaced transcripts are counted
+                if isinstance(updated, int):
+                    counts["updated"] = counts.get("updated", 0) + updated
+            progress.advance(task, len(batch))
+    return counts
 
 
 @ingest_app.command("transcripts")
 def ingest_transcripts(
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of TranscriptIn.")],
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=TRANSCRIPT_HELP)],
     batch_size: Annotated[int, typer.Option(min=1, max=1000)] = 500,
 ) -> None:
-    """Store transcripts from a JSONL file in committed batches; re-running skips what is stored."""
+    """Store transcripts from a JSON Lines file in committed batches; re-running skips what is stored."""
     transcripts, problems = _read_jsonl(path)
-    for problem in problems[:20]:
-        console.print(f"[red]skipped {problem}[/red]")
-    database, accepted, duplicates = open_database(), 0, 0
-    settings = get_settings()
-    with progress_bar() as progress:
-        task = progress.add_task("ingesting transcripts", total=len(transcripts))
-        for start in range(0, len(transcripts), batch_size):
-            batch = transcripts[start : start + batch_size]
-            try:
-                check_text_limits(batch, max_turn_chars=settings.max_turn_chars)
-                with database.transaction() as session:
-                    result = store_transcripts(session, source=API_SOURCE, transcripts=batch)
-            except DomainError as exc:
-                raise typer.BadParameter(f"batch at line ~{start + 1}: {exc.detail}") from None
-            accepted, duplicates = accepted + result.accepted, duplicates + result.duplicates
-            progress.advance(task, len(batch))
-    console.print(f"accepted {accepted}, duplicates {duplicates}, rejected lines {len(problems)}")
+    batches = [transcripts[i : i + batch_size] for i in range(0, len(transcripts), batch_size)]
+    counts = _store_batches(batches, problems)
+    _report_problems(problems)
+    updated = f", updated {counts['updated']}" if "updated" in counts else ""
+    console.print(
+        f"transcripts: accepted {counts['accepted']}{updated}, duplicates {counts['duplicates']}, "
+        f"rejected lines {len(problems)}"
+    )
     if problems:
         raise typer.Exit(1)
 
 
 @ingest_app.command("accounts")
 def ingest_accounts(
-    path: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="CSV with customer_id, annual_revenue.")
-    ],
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=ACCOUNTS_HELP)],
 ) -> None:
-    """Upsert accounts from a CSV export (every extra column becomes an attribute)."""
+    """Upsert accounts from a CSV export; rows that fail are reported by line and left out, the rest stored."""
     try:
-        accounts = parse_accounts_csv(path.read_bytes())
+        parsed = read_accounts_csv(path.read_bytes())
     except DomainError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
+        console.print(f"[red]{path}: {exc.detail}[/red]", highlight=False)
         raise typer.Exit(1) from None
-    with open_database().transaction() as session:
-        count = upsert_accounts(session, accounts=accounts)
-    console.print(f"upserted {count} accounts")
+    problems = [f"line {p.line}: {p.field or 'row'}: {p.message}" for p in parsed.rejected]
+    rejected_lines = len({p.line for p in parsed.rejected})
+    count = 0
+    if parsed.accounts:
+        with open_database().transaction() as session:
+            count = upsert_accounts(session, accounts=parsed.accounts)
+    _report_problems(problems)
+    console.print(f"accounts: upserted {count}, rejected rows {rejected_lines}")
+    if problems:
+        raise typer.Exit(1)

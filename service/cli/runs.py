@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from service.cli.context import console, open_database
+from service.cli.results import RunResults, print_results, write_report
 from service.config import get_settings
 from service.domain_errors import DomainError
+from service.reports.formatting import report_filename
 
 
 def run(
@@ -19,8 +20,14 @@ def run(
     ] = False,
     min_personas: Annotated[int, typer.Option(min=1, max=8)] = 2,
     max_personas: Annotated[int, typer.Option(min=1, max=8)] = 4,
+    report_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="With --wait: where the HTML report goes (default persona-report-<run>.html)."
+        ),
+    ] = None,
 ) -> None:
-    """Start a discovery run over the stored transcripts."""
+    """Start a discovery run over the stored transcripts; with --wait, end with the personas and the report."""
     from service.runs.executor import CeleryExecutor, Executor, ForegroundExecutor, start_run
     from service.runs.schemas import RunCreate, RunStatus
     from service.runs.watch import follow_run
@@ -43,6 +50,8 @@ def run(
     console.print(f"run {run_id} {finished.status}" + (f": {finished.error}" if finished.error else ""))
     if finished.status != RunStatus.succeeded:
         raise typer.Exit(1)
+    out = report_out or Path(report_filename(run_id))
+    print_results(write_report(database, run_id, out), out)
 
 
 def report(
@@ -50,17 +59,12 @@ def report(
     run_id: Annotated[str | None, typer.Option("--run", help="A succeeded run; default the latest.")] = None,
 ) -> None:
     """Write the HTML persona report of a run."""
-    from service.personas.service import resolve_run
-    from service.reports.service import build_report
-
-    with open_database().transaction(write=False) as session:
-        try:
-            html = build_report(session, resolve_run(session, run_id))
-        except DomainError as exc:
-            console.print(f"[red]{exc.detail}[/red]")
-            raise typer.Exit(1) from None
-    out.write_text(html, encoding="utf-8")
-    console.print(f"report written to {out}")
+    try:
+        write_report(open_database(), run_id, out)
+    except DomainError as exc:
+        console.print(f"[red]{exc.detail}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"report written to {out.resolve()}", soft_wrap=True)
 
 
 def demo(
@@ -69,11 +73,10 @@ def demo(
     seed: Annotated[int, typer.Option()] = 7,
 ) -> None:
     """Synthetic company -> fresh SQLite -> full run -> persona table and HTML report."""
-    from service.demo import persona_table, run_demo
+    from service.demo import run_demo
 
     outcome = run_demo(get_settings(), workdir=workdir, customers=customers, seed=seed, console=console)
-    Console().print(persona_table(outcome.personas))
-    console.print(f"\nHTML report: [bold]{outcome.report_path.resolve()}[/bold]")
+    print_results(RunResults(outcome.personas, outcome.currency), outcome.report_path)
     console.print(
         f"Next: PERSONAS_DATABASE_URL={outcome.database_url} PERSONAS_BOOTSTRAP_ADMIN_KEY=<a key of 16+ chars> "
         "make serve\n      then open http://127.0.0.1:8000/dashboard and enter that key."

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from service import migrate
-from service.cli.context import console, typer_app
-from service.config import get_settings
+from service.cli.context import console, shown_url, typer_app
+from service.config import ConfigurationError, get_settings
 
 db_app = typer_app("Database schema.")
 
@@ -32,9 +33,16 @@ def serve(
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Apply Alembic migrations to PERSONAS_DATABASE_URL."""
-    migrate.upgrade(get_settings().database_url, revision)
-    console.print(f"[green]database at {revision}[/green]")
+    """Create or upgrade the schema of PERSONAS_DATABASE_URL (the one command that may create a database)."""
+    url = get_settings().database_url
+    try:
+        migrate.upgrade(url, revision)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        raise ConfigurationError(
+            f"PERSONAS_DATABASE_URL={shown_url(url)}: cannot upgrade ({reason})"
+        ) from None
+    console.print(f"[green]database {shown_url(url)} at {revision}[/green]", soft_wrap=True)
 
 
 def worker(concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1) -> None:

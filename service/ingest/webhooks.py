@@ -73,7 +73,7 @@ def receive_webhook(
         # Checked after the signature, so an unauthenticated caller learns nothing but 401.
         raise Problem(415, "Webhook bodies must be JSON: send Content-Type: application/json.")
     try:
-        delivery = vendor.parse(headers, body)
+        delivery = vendor.parse(headers, body, settings.customer_id_field(source))
     except PayloadError as exc:
         raise field_error(exc.field, str(exc)) from None
     if delivery.delivery_id and len(delivery.delivery_id) > MAX_DELIVERY_ID:

@@ -12,27 +12,40 @@ SENTIMENT_NEUTRAL = 0.05  # VADER's conventional band around 0
 DASH = "\u2014"
 
 
-def fmt_money(value: Any) -> str:
-    """1234567.8 -> "1,234,568"; 12.345 -> "12.35"; None -> an em dash."""
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3", "JPY": "\u00a5"}
+
+
+def with_currency(text: str, currency: str | None) -> str:
+    """ "1,234" in USD -> "$1,234", in CHF -> "CHF 1,234"; no currency (unknown or mixed): the bare number."""
+    if not currency or text == DASH:
+        return text
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{currency}\u00a0{digits}"
+
+
+def fmt_money(value: Any, currency: str | None = None) -> str:
+    """Whole units from 10 up, cents below (a cost per contact): 1234567.8 -> "1,234,568", 72.33 -> "72",
+    4.5 -> "4.50"; None -> an em dash."""
     number = finite_number(value)
     if number is None:
         return DASH
-    return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.2f}"
+    return with_currency(f"{number:,.0f}" if abs(number) >= 10 else f"{number:,.2f}", currency)
 
 
-def fmt_money_short(value: Any) -> str:
+def fmt_money_short(value: Any, currency: str | None = None) -> str:
     """Compact money for headline figures: 2280000 -> "2.28M", 38250 -> "38.3k"."""
     number = finite_number(value)
     if number is None:
         return DASH
     size = abs(number)
     if size >= 1e9:
-        return f"{number / 1e9:.2f}B"
+        return with_currency(f"{number / 1e9:.2f}B", currency)
     if size >= 1e6:
-        return f"{number / 1e6:.2f}M"
+        return with_currency(f"{number / 1e6:.2f}M", currency)
     if size >= 1e4:
-        return f"{number / 1e3:.1f}k"
-    return fmt_money(number)
+        return with_currency(f"{number / 1e3:.1f}k", currency)
+    return fmt_money(number, currency)
 
 
 def fmt_int(value: Any) -> str:
@@ -95,7 +108,8 @@ def fmt_seconds(value: Any) -> str:
     number = finite_number(value)
     if number is None:
         return DASH
-    return f"{number:.1f} s" if number < 90 else f"{number / 60:.1f} min"
+    # one unit per size: 72 s is written 1.2 min, like every other minute-long stage
+    return f"{number:.1f} s" if number < 60 else f"{number / 60:.1f} min"
 
 
 def sentiment_word(value: Any) -> str:

@@ -7,6 +7,7 @@ labels can be typed by people and quotes are customer text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,29 +72,43 @@ def _charts(
     # persona order, then any ids the personas list does not know (kept under their id)
     share_ids = [pid for pid in label_of if pid in raw] + [pid for pid in raw if pid not in label_of]
     shares = {label_of.get(pid, pid): list(raw[pid]) for pid in share_ids}
+    charts = {
+        "quadrant_chart": quadrant_chart(quadrant),
+        "map_chart": map_chart(points, label_of, colour_by_label),
+        "share_chart": share_chart(months, shares, colour_by_label),
+    }
     return {
-        "quadrant_chart": Markup(quadrant_chart(quadrant)),
-        "map_chart": Markup(map_chart(points, label_of, colour_by_label, data.map.method)),
+        **{name: Markup(chart.html) for name, chart in charts.items()},
+        "plotly_js": Markup(plotly_js(t for chart in charts.values() for t in chart.trace_types)),
         "map_points": len(points),
-        "share_chart": Markup(share_chart(months, shares, colour_by_label)),
         "share_months": months,
         "has_share": bool(months) and any(len(v) == len(months) for v in shares.values()),
     }
 
 
 def render_report(
-    *, personas: PersonaList, run: RunRead, report_data: ReportData, top_accounts: list[CustomerRow]
+    *,
+    personas: PersonaList,
+    run: RunRead,
+    report_data: ReportData,
+    top_accounts: list[CustomerRow],
+    currencies: Mapping[str, int] | None = None,
 ) -> str:
     """The persona report of one run as a self-contained HTML page (works offline, prints on A4/Letter)."""
     label_of = view.display_labels(personas.personas)
     colour_of = {pid: PERSONA_PALETTE[i % len(PERSONA_PALETTE)] for i, pid in enumerate(label_of)}
     views = [view.persona_view(p, label_of[p.id], colour_of[p.id]) for p in personas.personas]
     accounts = view.accounts(top_accounts, label_of)
+    money = view.currency(currencies or {})
+    run_summary = view.summary(personas, run, report_data)
     context = {
+        "currency_code": money["code"],
+        "currency_note": money["note"],
+        "currency_mixed": money["mixed"],
         "run_id": personas.run_id or run.id,
         "css": Markup(_css()),
-        "plotly_js": Markup(plotly_js()),
-        "summary": view.summary(personas, run, report_data),
+        "summary": run_summary,
+        "how_to_read": view.how_to_read(views, run_summary),
         "headline": view.headline(views),
         "personas": views,
         "grade_colours": GRADE_COLOURS,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.accounts.models import Account
 from service.personas import service as personas
+from service.personas.models import CustomerAssignment
 from service.personas.schemas import CustomerRow
 from service.reports.render import render_report
 from service.reports.schemas import ReportData
@@ -19,10 +22,24 @@ def top_core_growth_accounts(session: Session, run: Run, limit: int = TOP_ACCOUN
     return sorted(rows, key=lambda r: (-(r.annual_revenue or 0.0), r.customer_id))[:limit]
 
 
+def run_currencies(session: Session, run: Run) -> dict[str, int]:
+    """Currency -> number of the run's customers whose account is in it."""
+    query = (
+        select(Account.currency, func.count())
+        .join(
+            CustomerAssignment,
+            (CustomerAssignment.customer_id == Account.customer_id) & (CustomerAssignment.run_id == run.id),
+        )
+        .group_by(Account.currency)
+    )
+    return {code: count for code, count in session.execute(query)}
+
+
 def build_report(session: Session, run: Run) -> str:
     return render_report(
         personas=personas.persona_list(session, run),
         run=run_read(run),
         report_data=ReportData.model_validate(run.report_data or {}),
         top_accounts=top_core_growth_accounts(session, run),
+        currencies=run_currencies(session, run),
     )

@@ -74,6 +74,14 @@ def headline(views: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
+def map_words(method: str) -> str:
+    """The map's method for a reader: which projection, without its parameters."""
+    name = method.strip().split("(")[0].split()[0].upper() if method.strip() else ""
+    if name in ("UMAP", "PCA"):
+        return f"a {name} projection of their conversations to two dimensions"
+    return ""
+
+
 def _stages(run: RunRead, data: ReportData) -> tuple[dict[str, float], float | None]:
     """Seconds per stage of the whole run (loading to storing) and their sum; runs stored without them show
     discovery's own stages."""
@@ -122,6 +130,7 @@ def summary(personas: PersonaList, run: RunRead, data: ReportData) -> dict[str, 
         "max_personas": run.params.get("max_personas"),
         "model_name": run.model_name or DASH,
         "map_method": data.map.method,
+        "map_words": map_words(data.map.method),
         "timings": stages,
         "total_seconds": total_seconds,
         "stability": run.summary.stability,
@@ -142,3 +151,66 @@ def notes(personas: Sequence[Persona], data: ReportData) -> list[str]:
     """Notes on the run's data, then each persona's grade note (naming personas as they are named now)."""
     graded = [p.core_growth_note for p in personas if p.core_growth_note]
     return [*data.notes, *graded]
+
+
+def currency(currencies: Mapping[str, int]) -> dict[str, Any]:
+    """The accounts' currency: one code to print with every amount, or a plain warning when they mix."""
+    used = {code: n for code, n in currencies.items() if n}
+    if len(used) == 1:
+        code = next(iter(used))
+        return {
+            "code": code,
+            "mixed": False,
+            "note": f"Amounts are in {code}, the currency of the accounts file; the cost-to-serve rates are read "
+            f"as {code} too.",
+        }
+    if not used:
+        return {
+            "code": None,
+            "mixed": False,
+            "note": "No account of this run's customers has revenue, so no currency is known.",
+        }
+    listed = ", ".join(
+        f"{code} ({n} accounts)" for code, n in sorted(used.items(), key=lambda i: (-i[1], i[0]))
+    )
+    return {
+        "code": None,
+        "mixed": True,
+        "note": f"Mixed currencies: the accounts are in {listed}. Revenue figures here add those amounts as if "
+        "they were one currency; convert annual_revenue to one currency in the accounts file for sums that mean "
+        "something.",
+    }
+
+
+WEAK_SILHOUETTE = 0.25  # Kaufman & Rousseeuw: below this, no substantial structure
+
+
+def how_to_read(views: Sequence[Mapping[str, Any]], run_summary: Mapping[str, Any]) -> list[str]:
+    """Plain-words sentences for what a reader could misread: a fallback core-growth choice, a weak quality
+    figure, personas that do not reliably reappear."""
+    sentences = []
+    core = next((v for v in views if v["core_growth"]), None)
+    if core is not None and core["grade"] != "A":
+        sentences.append(
+            f"No persona both earns more than the average customer and costs less to serve (grade A), so "
+            f"\u201c{core['label']}\u201d is marked Grow only because it has the best revenue-to-cost ratio "
+            f"(R {core['r'] or 0:.2f} against C {core['c'] or 0:.2f}); it can sit in a high-cost corner of the "
+            "chart. Read it as the best of the groups found, not as an ideal customer profile."
+        )
+    quality = run_summary.get("quality")
+    if (
+        quality is not None
+        and quality < WEAK_SILHOUETTE
+        and "silhouette" in run_summary.get("quality_metric", "")
+    ):
+        sentences.append(
+            f"The quality figure ({quality:.2f}) is low: it would be 1.00 if every customer were far closer to "
+            "their own persona than to any other. Customers raise several kinds of request, so personas overlap; "
+            "read a persona as what a group of customers leans towards, not as a closed box."
+        )
+    if run_summary.get("unstable"):
+        sentences.append(
+            "The personas are tentative: when the customers are resampled, at least one of them does not come "
+            "back reliably. Use them to ask questions, and run again with more conversations before acting."
+        )
+    return sentences

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from service.cli.results import persona_table
 from service.config import Settings
-from service.demo import persona_table, run_demo
+from service.demo import run_demo
 from tests.browser import chromium_driver, wait_for
 
 
@@ -23,7 +24,9 @@ def test_demo_produces_personas_and_a_report_that_draws(tmp_path: Path) -> None:
     table = console.export_text()
     for p in personas:
         assert p.grade in table
-    assert outcome.report_path.exists() and outcome.report_path.stat().st_size > 100_000
+    assert outcome.report_path.exists() and 100_000 < outcome.report_path.stat().st_size < 2 * 1024 * 1024
+    page = outcome.report_path.read_text(encoding="utf-8")
+    assert "Amounts are in USD" in page and ">$" in page  # the synthetic accounts are in USD
 
     driver = chromium_driver()
     try:

@@ -19,9 +19,11 @@ write the same keys with placeholders: ``{{ticket.id}}``, ``{{ticket.description
 
 Mapping:
 - external_id ``freshdesk-ticket-<id>``.
-- customer_id = company id, else requester/contact id, else a SHA-256 pseudonym of the requester
-  email (``freshdesk-email-sha256-<32 hex>``): stable so the same person's tickets group, and the
-  email itself (personal data) is never stored; it is not copied into metadata or turns either.
+- customer_id per PERSONAS_FRESHDESK_CUSTOMER_ID (``identity``): ``organization`` (default: the
+  company id), ``requester`` (requester/contact id) or ``email_hash`` (a SHA-256 pseudonym of the
+  requester email, ``freshdesk-email-sha256-<32 hex>``); when the ticket lacks the chosen field, the
+  requester id, then the email hash: stable so the same person's tickets group, and the email itself
+  (personal data) is never stored; it is not copied into metadata or turns either.
 - turns: the description as the first customer turn (at ``ticket_created_at``); the latest public
   comment as a further turn, spoken by ``ticket_latest_public_comment_author`` (default ``agent``:
   a rule cannot tell who wrote it, and mislabelling an agent reply as the customer's words would
@@ -42,8 +44,9 @@ from typing import Any
 
 from .fields import join, obj, opt_id, opt_str, tag_list
 from .html_text import to_text
+from .identity import CustomerFields, choose_customer_id
 from .protocol import Delivery, PayloadError, SignatureError
-from .pseudonyms import customer_key, pseudonym
+from .pseudonyms import customer_key
 from .signatures import lower_headers, require_secret
 from .strict_json import load_json
 from .timestamps import opt_time
@@ -126,12 +129,12 @@ class FreshdeskVendor:
         if not matched:
             raise SignatureError("shared secret mismatch")
 
-    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+    def parse(self, headers: Mapping[str, str], body: bytes, customer_id: str | None = None) -> Delivery:
         t, p = _ticket_object(obj(load_json(body), "body"))
         ticket_id = opt_id(t, "ticket_id", p)
         if ticket_id is None:
             raise PayloadError(join(p, "ticket_id"), "is required")
-        customer = _customer(t, p)
+        customer = _customer(t, p, customer_id)
         created = opt_time(t, "ticket_created_at", p) or opt_time(t, "ticket_created_on", p)
         source = opt_str(t, "ticket_source", p)
         turns = _turns(t, p, created)
@@ -154,7 +157,7 @@ class FreshdeskVendor:
 @dataclass(frozen=True)
 class _Customer:
     customer_id: str
-    origin: str  # which field customer_id comes from: company, requester or email_hash
+    origin: str  # which field customer_id comes from: organization, requester or email_hash
     company_id: str | None
     requester_id: str | None
 
@@ -168,20 +171,18 @@ def _ticket_object(data: dict[str, Any]) -> tuple[dict[str, Any], str]:
     raise PayloadError("freshdesk_webhook", "is required")
 
 
-def _customer(t: dict[str, Any], p: str) -> _Customer:
-    """customer_id from the company, else the requester, else a pseudonym of the requester's email."""
+def _customer(t: dict[str, Any], p: str, rule: str | None) -> _Customer:
+    """customer_id by the rule: the company, the requester or a pseudonym of the requester's email."""
     company_id = opt_id(t, "ticket_company_id", p)
     requester_id = opt_id(t, "ticket_requester_id", p) or opt_id(t, "ticket_contact_id", p)
     email = opt_str(t, "ticket_contact_email", p) or opt_str(t, "ticket_requester_email", p)
-    if company_id:
-        return _Customer(customer_key(company_id, "freshdesk"), "company", company_id, requester_id)
-    if requester_id:
-        return _Customer(customer_key(requester_id, "freshdesk"), "requester", company_id, requester_id)
-    if email and "@" in email:
-        return _Customer(pseudonym("freshdesk-email", email), "email_hash", company_id, requester_id)
-    raise PayloadError(
-        join(p, "ticket_requester_id"), "a company id, requester id or contact email is required"
-    )
+    fields = CustomerFields(organization=company_id, requester=requester_id, email=email)
+    chosen = choose_customer_id("freshdesk", fields, rule)
+    if chosen is None:
+        raise PayloadError(
+            join(p, "ticket_requester_id"), "a company id, requester id or contact email is required"
+        )
+    return _Customer(chosen[0], chosen[1], company_id, requester_id)
 
 
 def _turns(t: dict[str, Any], p: str, created: str | None) -> list[dict[str, Any]]:

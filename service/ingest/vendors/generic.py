@@ -68,7 +68,8 @@ class GenericVendor:
                 raise SignatureError("signature mismatch") from None
             raise SignatureError(f"signature rejected: {reason}") from None
 
-    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+    def parse(self, headers: Mapping[str, str], body: bytes, customer_id: str | None = None) -> Delivery:
+        """The sender writes customer_id itself: `customer_id` (the field choice of vendor sources) is unused."""
         h = lower_headers(headers)
         data = obj(load_json(body), "body")
         if "transcripts" in data:

@@ -11,9 +11,12 @@ company, ticket topics) are acknowledged with no transcripts.
 
 Conversation mapping (Conversation / Conversation Part models):
 - external_id ``intercom-conv-<id>``; started_at = conversation ``created_at`` (unix seconds).
-- customer_id = the first contact's ``external_id`` (your own user id, the likeliest key of the
-  CRM export) if set, else its Intercom ``id``; when ``contacts`` is absent, the ``source.author``
-  id if that author is a user/lead/contact. An email used as an id is replaced by a pseudonym.
+- customer_id per PERSONAS_INTERCOM_CUSTOMER_ID (``identity``): ``requester_external_id`` (default:
+  the first contact's ``external_id``, your own user id, the likeliest key of the CRM export),
+  ``requester`` (its Intercom ``id``; when ``contacts`` is absent, the ``source.author`` id if that
+  author is a user/lead/contact) or ``email_hash`` (hash of the customer source author's ``email``);
+  when the chosen field is missing, the Intercom id, then the email hash. An email used as an id is
+  replaced by a pseudonym.
 - turns: ``source`` (the opening message) first, then ``conversation_parts.conversation_parts``
   ordered by ``created_at``. Bodies are HTML (plain text from API 2.15 webhooks): converted to text;
   parts with an empty body (assignments, open/close/snooze events) and redacted parts are skipped;
@@ -36,8 +39,8 @@ from typing import Any
 
 from .fields import join, obj, opt_bool, opt_id, opt_list, opt_obj, opt_str, req_id, req_obj, tag_list
 from .html_text import to_text
+from .identity import CustomerFields, choose_customer_id
 from .protocol import Delivery, PayloadError, SignatureError
-from .pseudonyms import customer_key
 from .signatures import lower_headers, require_header, require_secret
 from .strict_json import load_json
 from .timestamps import opt_time, sort_key_time
@@ -103,7 +106,7 @@ class IntercomVendor:
         if not hmac.compare_digest(expected.encode("ascii"), match.group(1).lower().encode("ascii")):
             raise SignatureError("signature mismatch")
 
-    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+    def parse(self, headers: Mapping[str, str], body: bytes, customer_id: str | None = None) -> Delivery:
         data = obj(load_json(body), "body")
         kind = opt_str(data, "type", "")
         if kind != "notification_event":
@@ -116,18 +119,18 @@ class IntercomVendor:
         item = req_obj(envelope, "item", "data")
         if opt_str(item, "type", "data.item") != "conversation":
             return Delivery(delivery_id=delivery_id, transcripts=[])
-        transcript = self._conversation(item, "data.item", topic, opt_id(data, "app_id", ""))
+        transcript = self._conversation(item, "data.item", topic, opt_id(data, "app_id", ""), customer_id)
         return Delivery(delivery_id=delivery_id, transcripts=[transcript] if transcript else [])
 
     def _conversation(
-        self, c: dict[str, Any], p: str, topic: str, app_id: str | None
+        self, c: dict[str, Any], p: str, topic: str, app_id: str | None, rule: str | None
     ) -> dict[str, Any] | None:
         conv_id = req_id(c, "id", p)
         started_at = opt_time(c, "created_at", p)
         source = opt_obj(c, "source", p) or {}
         sp = join(p, "source")
         source_author = opt_obj(source, "author", sp) or {}
-        customer, contact_ids = _customer(c, p, source_author)
+        (customer, origin), contact_ids = _customer(c, p, source_author, rule)
         turns: list[dict[str, Any]] = []
         source_turn = _source_turn(source, source_author, sp, started_at)
         if source_turn is not None:
@@ -135,6 +138,7 @@ class IntercomVendor:
         part_turns, notes = _part_turns(c, p)
         turns.extend(part_turns)
         metadata = _metadata(c, p, conv_id=conv_id, app_id=app_id, topic=topic)
+        metadata["customer_id_from"] = origin
         if contact_ids:
             metadata["intercom_contact_ids"] = contact_ids[:20]
         if notes:
@@ -144,7 +148,7 @@ class IntercomVendor:
             return None
         return {
             "external_id": f"intercom-conv-{conv_id}",
-            "customer_id": customer_key(customer, "intercom"),
+            "customer_id": customer,
             "channel": map_channel(opt_str(source, "type", sp)),
             "started_at": started_at or turns[0].get("at"),
             "duration_seconds": None,
@@ -153,26 +157,32 @@ class IntercomVendor:
         }
 
 
-def _customer(c: dict[str, Any], p: str, source_author: dict[str, Any]) -> tuple[str, list[str]]:
-    """The customer's id (first contact's external_id or id, else a customer source author) and all contact ids."""
+def _customer(
+    c: dict[str, Any], p: str, source_author: dict[str, Any], rule: str | None
+) -> tuple[tuple[str, str], list[str]]:
+    """(customer_id, the field it came from) by the rule, and every contact id of the conversation."""
     contact_ids: list[str] = []
-    customer: str | None = None
+    first: dict[str, Any] | None = None
     contacts_block = opt_obj(c, "contacts", p)
     if contacts_block is not None:
         cp = join(p, "contacts")
         for i, raw in enumerate(opt_list(contacts_block, "contacts", cp)):
             ip = f"{cp}.contacts.{i}"
             contact = obj(raw, ip)
-            cid = req_id(contact, "id", ip)
-            contact_ids.append(cid)
-            if customer is None:
-                customer = opt_id(contact, "external_id", ip) or cid
+            contact_ids.append(req_id(contact, "id", ip))
+            if first is None:
+                first = {"id": contact_ids[-1], "external_id": opt_id(contact, "external_id", ip)}
     ap = join(p, "source.author")
-    if customer is None and (opt_str(source_author, "type", ap) or "").lower() in _CUSTOMER:
-        customer = opt_id(source_author, "id", ap)
-    if customer is None:
+    author_is_customer = (opt_str(source_author, "type", ap) or "").lower() in _CUSTOMER
+    fields = CustomerFields(
+        requester=first["id"] if first else (opt_id(source_author, "id", ap) if author_is_customer else None),
+        requester_external_id=first["external_id"] if first else None,
+        email=opt_str(source_author, "email", ap) if author_is_customer else None,
+    )
+    chosen = choose_customer_id("intercom", fields, rule)
+    if chosen is None:
         raise PayloadError(f"{p}.contacts", "no contact identifies the customer")
-    return customer, contact_ids
+    return chosen, contact_ids
 
 
 def _source_turn(

@@ -70,7 +70,7 @@ class ZendeskVendor:
         if not hmac.compare_digest(expected, given):
             raise SignatureError("signature mismatch")
 
-    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+    def parse(self, headers: Mapping[str, str], body: bytes, customer_id: str | None = None) -> Delivery:
         delivery_id = _delivery_id(lower_headers(headers))
-        transcript = ticket_transcript(obj(load_json(body), "body"))
+        transcript = ticket_transcript(obj(load_json(body), "body"), customer_id)
         return Delivery(delivery_id=delivery_id, transcripts=[transcript] if transcript else [])

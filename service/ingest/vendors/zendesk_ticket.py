@@ -4,7 +4,8 @@ Body: the ticket with its comments, in the Tickets / Ticket Comments API shapes 
 JSON body renders them with placeholders and a Liquid ``{% for comment in ticket.comments %}``
 loop; see tests/fixtures/webhooks/zendesk/)::
 
-    {"ticket": {"id", "requester_id" | "requester": {"id"}, "organization_id" | "organization": {"id"},
+    {"ticket": {"id", "requester_id" | "requester": {"id", "external_id", "email"},
+                "organization_id" | "organization": {"id"},
                 "via": {"channel"} | "<channel>", "created_at", "status", "priority", "tags",
                 "satisfaction_rating": {"score"} | "<score>", "brand_id", "group_id",
                 "comments": [{"id", "author_id" | "author": {"id", "role"}, "plain_body" | "body" |
@@ -12,7 +13,10 @@ loop; see tests/fixtures/webhooks/zendesk/)::
                               "data": {"call_duration"}}]}}
 
 Mapping:
-- external_id ``zendesk-ticket-<id>``; customer_id = organization id if present, else requester id.
+- external_id ``zendesk-ticket-<id>``; customer_id per PERSONAS_ZENDESK_CUSTOMER_ID (``identity``):
+  ``organization`` (default: organization id), ``requester`` (requester id), ``requester_external_id``
+  (the requester's external id) or ``email_hash`` (hash of the requester's email); when the ticket lacks
+  the chosen field, the requester id. The email itself is never stored.
 - A public comment by the requester (or by any author whose role is ``end-user``) is a customer
   turn; a public comment from an Answer Bot / AI agent channel is a bot turn; every other public
   comment is an agent turn. Private comments (internal notes) are DROPPED (not said to the
@@ -29,58 +33,16 @@ Mapping:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from .fields import join, obj, opt_bool, opt_id, opt_list, opt_obj, opt_str, req_obj, tag_list
 from .html_text import to_text
+from .identity import CustomerFields, choose_customer_id
 from .protocol import PayloadError
-from .pseudonyms import customer_key
 from .timestamps import opt_time, sort_key_time
 from .turns import cap_turns, turn
-
-_CHAT = {
-    "chat",
-    "native_messaging",
-    "messaging",
-    "sunshine_conversations",
-    "whatsapp",
-    "sms",
-    "line",
-    "wechat",
-    "chat_transcript",
-    "instagram_dm",
-    "facebook_messenger",
-}
-_CALL = {"voice", "phone", "phone_call_inbound", "phone_call_outbound", "voicemail", "call"}
-_EMAIL = {"email", "mail"}
-_BOT = {
-    "answer_bot",
-    "answer_bot_for_agents",
-    "answer_bot_for_sdk",
-    "answer_bot_for_slack",
-    "ai_agent",
-    "answer_bot_api",
-    "answer_bot_for_web_widget",
-}
-
-
-def _norm_channel(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
-
-
-def map_channel(via_channel: str | None) -> str:
-    if not via_channel:
-        return "other"
-    c = _norm_channel(via_channel)
-    if c in _CHAT or "chat" in c or "messag" in c:
-        return "chat"
-    if c in _CALL or "voice" in c or "phone" in c or "call" in c:
-        return "call"
-    if c in _EMAIL or "email" in c:
-        return "email"
-    return "other"
+from .zendesk_channels import BOT_CHANNELS, map_channel, norm_channel
 
 
 def _via_channel(parent: dict[str, Any], path: str) -> str | None:
@@ -108,6 +70,8 @@ class _Ticket:
     id: str
     requester_id: str
     organization_id: str | None
+    requester_external_id: str | None
+    requester_email: str | None
     via: str | None
     started_at: str | None
     tags: list[str]
@@ -150,10 +114,14 @@ def _read_ticket(t: dict[str, Any]) -> _Ticket:
     requester_id = _nested_id(t, "requester_id", "requester", p)
     if requester_id is None:
         raise PayloadError("ticket.requester_id", "is required")
+    requester = opt_obj(t, "requester", p) or {}
+    rp = join(p, "requester")
     return _Ticket(
         id=ticket_id,
         requester_id=requester_id,
         organization_id=_nested_id(t, "organization_id", "organization", p),
+        requester_external_id=opt_id(requester, "external_id", rp) or opt_id(t, "requester_external_id", p),
+        requester_email=opt_str(requester, "email", rp) or opt_str(t, "requester_email", p),
         via=_via_channel(t, p),
         started_at=opt_time(t, "created_at", p),
         tags=tag_list(t, "tags", p),
@@ -191,10 +159,10 @@ def _read_comment(raw: Any, cp: str, requester_id: str) -> _Comment:
     call_seconds = _call_seconds(c, cp)
     if not public or not text:
         return _Comment(public=public, at=at, call_seconds=call_seconds, turn=None)
-    comment_via = _norm_channel(_via_channel(c, cp) or "")
+    comment_via = norm_channel(_via_channel(c, cp) or "")
     if (author_id is not None and author_id == requester_id) or role.strip().lower() == "end-user":
         speaker = "customer"
-    elif comment_via in _BOT:
+    elif comment_via in BOT_CHANNELS:
         speaker = "bot"
     else:
         speaker = "agent"
@@ -240,16 +208,16 @@ def _csat(t: dict[str, Any]) -> float | None:
     return {"good": 1.0, "bad": 0.0}.get(score)
 
 
-def _metadata(t: dict[str, Any], ticket: _Ticket, private_notes: int) -> dict[str, Any]:
+def _metadata(t: dict[str, Any], ticket: _Ticket, private_notes: int, origin: str) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "zendesk_ticket_id": ticket.id,
         "zendesk_requester_id": ticket.requester_id,
-        "customer_id_from": "organization" if ticket.organization_id else "requester",
+        "customer_id_from": origin,
     }
     if ticket.organization_id:
         metadata["zendesk_organization_id"] = ticket.organization_id
     if ticket.via:
-        metadata["via_channel"] = _norm_channel(ticket.via)
+        metadata["via_channel"] = norm_channel(ticket.via)
     if ticket.status:
         metadata["status"] = ticket.status
     if ticket.priority:
@@ -265,18 +233,31 @@ def _metadata(t: dict[str, Any], ticket: _Ticket, private_notes: int) -> dict[st
     return metadata
 
 
-def ticket_transcript(data: dict[str, Any]) -> dict[str, Any] | None:
+def _customer(ticket: _Ticket, rule: str | None) -> tuple[str, str]:
+    fields = CustomerFields(
+        organization=ticket.organization_id,
+        requester=ticket.requester_id,
+        requester_external_id=ticket.requester_external_id,
+        email=ticket.requester_email,
+    )
+    chosen = choose_customer_id("zendesk", fields, rule)
+    assert chosen is not None  # the requester id is required, and it is a fallback of every rule
+    return chosen
+
+
+def ticket_transcript(data: dict[str, Any], customer_id_rule: str | None = None) -> dict[str, Any] | None:
     """The ticket's transcript, shaped like TranscriptIn; None when no public comment has text."""
     t = _ticket_object(data)
     ticket = _read_ticket(t)
     comments = _read_comments(t, ticket.requester_id)
-    metadata = _metadata(t, ticket, comments.private_notes)
+    customer_id, origin = _customer(ticket, customer_id_rule)
+    metadata = _metadata(t, ticket, comments.private_notes, origin)
     turns = cap_turns(comments.turns, metadata)
     if not turns:
         return None
     return {
         "external_id": f"zendesk-ticket-{ticket.id}",
-        "customer_id": customer_key(ticket.organization_id or ticket.requester_id, "zendesk"),
+        "customer_id": customer_id,
         "channel": map_channel(ticket.via),
         "started_at": ticket.started_at or turns[0].get("at"),
         "duration_seconds": comments.call_seconds,

@@ -308,4 +308,5 @@ def render(inputs: dict[str, Any]) -> str:
             CustomerRow.model_validate({"grade": "A", "core_growth": True, **row})
             for row in inputs["top_accounts"]
         ],
+        currencies=inputs.get("currencies"),
     )

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
+from service.reports.charts import BASIC_BUNDLE, bundle_version, plotly_js
 from service.reports.formatting import fmt_money, fmt_money_short, report_filename
 from tests.browser import chromium_driver
 from tests.service.reports.report_html import figure_traces
@@ -140,10 +141,11 @@ def test_economics_rules_and_notes_appear(sample_html: str) -> None:
 
 
 def test_plotly_is_inlined_exactly_once_and_nothing_loads_from_the_network(sample_html: str) -> None:
-    library = get_plotlyjs()
-    assert library.count("plotly.js v") == 1
-    assert sample_html.count("plotly.js v") == 1
+    library = BASIC_BUNDLE.read_text(encoding="utf-8")  # the sample draws scatter traces only
+    assert library.count("plotly.js (basic - minified) v") == 1
+    assert sample_html.count("plotly.js (basic - minified) v") == 1
     assert sample_html.count(library[:5000]) == 1
+    assert get_plotlyjs()[:5000] not in sample_html
     assert sample_html.count('id="plotly-library"') == 1
     script_tags = re.findall(r"<script\b[^>]*>", sample_html, flags=re.I)
     assert script_tags and not [t for t in script_tags if re.search(r"\bsrc\s*=", t, flags=re.I)]
@@ -151,6 +153,16 @@ def test_plotly_is_inlined_exactly_once_and_nothing_loads_from_the_network(sampl
     assert not re.search(r"<link\b[^>]*href\s*=\s*[\"']?https?://", sample_html, flags=re.I)
     assert "cdn.plot.ly" not in sample_html.replace(library, "")
     assert "@import" not in sample_html
+
+
+def test_the_partial_bundle_is_the_plotly_packages_version_and_used_only_for_its_trace_types() -> None:
+    """The basic bundle must match the plotly.js the plotly package writes figures for; upgrading plotly
+    without replacing service/reports/static/plotly-basic.min.js fails here."""
+    basic, full = BASIC_BUNDLE.read_text(encoding="utf-8"), get_plotlyjs()
+    assert bundle_version(basic) == bundle_version(full) == get_plotlyjs_version()
+    assert len(basic) < len(full) / 3
+    assert plotly_js(["scatter", "bar"]).startswith(basic[:200])
+    assert plotly_js(["scatter", "scattergl"]).startswith(full[:200])
 
 
 def test_quotes_and_labels_are_escaped() -> None:

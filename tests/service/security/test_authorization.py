@@ -58,6 +58,7 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/accounts/{customer_id}", "/v1/accounts/cust-1", "read", 200),
     Endpoint("POST", "/v1/runs", "/v1/runs", "admin", 202, lambda: {"json": {}}),
     Endpoint("GET", "/v1/runs", "/v1/runs", "read", 200),
+    Endpoint("GET", "/v1/status", "/v1/status", "read", 200),
     Endpoint("GET", "/v1/runs/{run_id}", f"/v1/runs/{RUN_ID}", "read", 200),
     Endpoint("GET", "/v1/runs/{run_id}/report", f"/v1/runs/{RUN_ID}/report", "read", 200),
     Endpoint("GET", "/v1/reports/latest", "/v1/reports/latest", "read", 200),

@@ -90,7 +90,7 @@ def test_freshdesk_created_ticket_maps_description_as_customer_turn() -> None:
     )
     m = t["metadata"]
     assert m["tags"] == ["logistics", "customs", "refund request"]
-    assert m["escalated"] is True and m["customer_id_from"] == "company"
+    assert m["escalated"] is True and m["customer_id_from"] == "organization"
     assert m["freshdesk_requester_id"] == "77000123456" and m["company_name"] == "Example Manufacturing GmbH"
     assert "tomas.ops@" not in json.dumps(t)  # the requester email is never copied
 
