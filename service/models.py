@@ -6,12 +6,14 @@ from service.db import Base
 from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
 from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
 from service.runs.models import Run
+from service.shifts.models import PersonaAlert
 
 __all__ = [
     "Account",
     "ApiKey",
     "Base",
     "CustomerAssignment",
+    "PersonaAlert",
     "PersonaLabel",
     "Run",
     "RunPersona",

@@ -10,6 +10,7 @@ from service.ingest.webhooks import router as webhooks_router
 from service.personas.routes import router as personas_router
 from service.reports.routes import router as reports_router
 from service.runs.routes import router as runs_router
+from service.shifts.routes import router as shifts_router
 
 api_router = APIRouter()
 for domain_router in (
@@ -20,6 +21,7 @@ for domain_router in (
     runs_router,
     personas_router,
     reports_router,
+    shifts_router,
     dashboard_router,
 ):
     api_router.include_router(domain_router)
