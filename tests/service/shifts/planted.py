@@ -59,6 +59,7 @@ def _store(
     spans: tuple[tuple[str, int, int], ...],
     cost: dict[str, float],
     finished_at: datetime,
+    existing: bool = False,
 ) -> str:
     assigned = _assignments(spans)
     counts = {pid: sum(1 for p in assigned.values() if p == pid) for pid in cost}
@@ -81,7 +82,7 @@ def _store(
         for cid, pid in assigned.items()
     ]
     return store_succeeded_run(
-        database, run_id=run_id, personas=personas, customers=rows, finished_at=finished_at
+        database, run_id=run_id, personas=personas, customers=rows, finished_at=finished_at, existing=existing
     )
 
 
@@ -89,9 +90,17 @@ def store_before(database: Database) -> str:
     return _store(database, BEFORE, BEFORE_SPANS, BEFORE_COST, datetime.now(UTC) - timedelta(minutes=10))
 
 
-def store_after(database: Database) -> str:
-    return _store(database, AFTER, AFTER_SPANS, AFTER_COST, datetime.now(UTC) - timedelta(minutes=5))
+def store_after(database: Database, run_id: str = AFTER, *, existing: bool = False) -> str:
+    """The later run; `existing`: store the results of a run row that is already there (being executed)."""
+    finished = datetime.now(UTC) - timedelta(minutes=5)
+    return _store(database, run_id, AFTER_SPANS, AFTER_COST, finished, existing=existing)
 
 
 def store_shift(database: Database) -> tuple[str, str]:
     return store_before(database), store_after(database)
+
+
+def store_unchanged(database: Database, run_id: str) -> str:
+    """A later run in which nothing changed: the earlier run's personas and customers again."""
+    finished = datetime.now(UTC) - timedelta(minutes=5)
+    return _store(database, run_id, BEFORE_SPANS, BEFORE_COST, finished)
