@@ -10,6 +10,7 @@ from typing import Protocol
 from service.config import Settings
 from service.db import Database
 from service.runs import flow, service
+from service.runs.schedule import RunSchedule
 from service.runs.schemas import RunCreate
 from service.runs.worker import shared_embedder, warm_up_once
 
@@ -33,11 +34,15 @@ class InlineExecutor:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._recovered = False
+        self._schedule: RunSchedule | None = None
 
     def start(self) -> None:
         self._recover()
         self._thread = threading.Thread(target=self._work, name="personas-runs", daemon=True)
         self._thread.start()
+        if self.settings.run_schedule:
+            self._schedule = RunSchedule(self.database, self.settings.run_schedule, submit=self.submit)
+            self._schedule.start()
 
     def _recover(self) -> bool:
         """Fail runs a dead process left running (this process runs them all); False if the database is down."""
@@ -56,6 +61,8 @@ class InlineExecutor:
         self._queue.put(run_id)
 
     def stop(self) -> None:
+        if self._schedule is not None:
+            self._schedule.stop()
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=5)
