@@ -93,7 +93,8 @@ def changes_read(previous: Run, run: Run, shift: Shift) -> RunChanges:
         previous_run_id=previous.id,
         personas=[PersonaChangeRead.model_validate(c, from_attributes=True) for c in shift.personas],
         migrations=[
-            MigrationRead(from_=m.from_id, to=m.to_id, customers=m.customers) for m in shift.migrations
+            MigrationRead.model_validate({"from": m.from_id, "to": m.to_id, "customers": m.customers})
+            for m in shift.migrations
         ],
         core_growth=CoreGrowthMovers(
             customers_before=shift.core_growth_before,
