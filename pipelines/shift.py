@@ -34,6 +34,8 @@ class PersonaChange:
     status: Status
     grade_before: str | None
     grade_after: str | None
+    core_growth_before: bool
+    core_growth_after: bool
     share_before: float
     share_after: float
     customers_before: int
@@ -87,6 +89,8 @@ def _change(before: PersonaFigures | None, after: PersonaFigures | None) -> Pers
         status=status,
         grade_before=before.grade if before else None,
         grade_after=after.grade if after else None,
+        core_growth_before=bool(before and before.core_growth),
+        core_growth_after=bool(after and after.core_growth),
         share_before=before.share if before else 0.0,
         share_after=after.share if after else 0.0,
         customers_before=before.customers if before else 0,

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from service.personas import service as personas
 from service.personas.schemas import CustomerRow
+from service.reports.changes import since_last_run
 from service.reports.render import render_report
 from service.reports.schemas import ReportData
 from service.runs.models import Run
@@ -25,4 +26,5 @@ def build_report(session: Session, run: Run) -> str:
         run=run_read(run),
         report_data=ReportData.model_validate(run.report_data or {}),
         top_accounts=top_core_growth_accounts(session, run),
+        since_last_run=since_last_run(session, run),
     )

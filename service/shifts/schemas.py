@@ -14,6 +14,8 @@ class PersonaChangeRead(BaseModel):
     status: Literal["new", "kept", "gone"]
     grade_before: str | None
     grade_after: str | None
+    core_growth_before: bool
+    core_growth_after: bool
     share_before: float = Field(description="Share of customers in the previous run (0 when new).")
     share_after: float = Field(description="Share of customers in this run (0 when gone).")
     customers_before: int

@@ -111,10 +111,9 @@ def run_changes(session: Session, run_id: str | None) -> RunChanges:
     return changes_read(previous, run, shift_between(session, previous, run))
 
 
-def moved_from_ids(session: Session, run: Run, persona_id: str) -> Any:
-    """A subquery of the customers whose persona in the run before `run` was `persona_id` and is another one
-    in `run` (for `GET /v1/customers?moved_from=`); 409 when no succeeded run came before."""
-    previous, run = runs_to_compare(session, run.id)
+def moved_ids(previous: Run, run: Run, *, from_ids: list[str], not_to_ids: list[str]) -> Any:
+    """A subquery of the customers whose persona in `previous` was one of `from_ids` and in `run` is none of
+    `not_to_ids`."""
     before = aliased(CustomerAssignment)
     return (
         select(CustomerAssignment.customer_id)
@@ -124,10 +123,17 @@ def moved_from_ids(session: Session, run: Run, persona_id: str) -> Any:
         )
         .where(
             CustomerAssignment.run_id == run.id,
-            before.persona_id == persona_id,
-            CustomerAssignment.persona_id != persona_id,
+            before.persona_id.in_(from_ids),
+            CustomerAssignment.persona_id.not_in(not_to_ids),
         )
     )
+
+
+def moved_from_ids(session: Session, run: Run, persona_id: str) -> Any:
+    """A subquery of the customers whose persona in the run before `run` was `persona_id` and is another one
+    in `run` (for `GET /v1/customers?moved_from=`); 409 when no succeeded run came before."""
+    previous, run = runs_to_compare(session, run.id)
+    return moved_ids(previous, run, from_ids=[persona_id], not_to_ids=[persona_id])
 
 
 def alert_read(alert: PersonaAlert) -> AlertRead:
