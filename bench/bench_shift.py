@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from standardwebhooks.webhooks import Webhook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -80,6 +81,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "planted_dev")
     parser.add_argument("--hold-back", type=float, default=0.8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="also write the result as a BENCHMARKS.md section")
     args = parser.parse_args()
     first, later, avoid = split(args.data, args.hold_back, args.seed)
     truth = json.loads((args.data / "truth.json").read_text())["persona_of"]
@@ -109,34 +111,41 @@ def main() -> int:
             }
             home = avoid_home(client, run2, avoid_customers)
             alerts = client.get("/v1/alerts").json()["items"]
-    from standardwebhooks.webhooks import Webhook
-
-    print(f"held back {len(later)} transcripts of {args.hold_back:.0%} of the '{avoid}' customers")
-    print(f"run 1 {run1}: {seconds1:.0f} s; run 2 {run2}: {seconds2:.0f} s")
-    print(
-        f"events received: {len(received.requests)}; /v1/alerts: {[(a['status'], a['attempts']) for a in alerts]}"
-    )
+    lines = [
+        f"held back {len(later)} transcripts of {args.hold_back:.0%} of the '{avoid}' customers (seed {args.seed})",
+        f"run 1 {run1}: {seconds1:.0f} s; run 2 {run2}: {seconds2:.0f} s",
+        f"events received: {len(received.requests)}; /v1/alerts: {[(a['status'], a['attempts']) for a in alerts]}",
+    ]
     headers, body = received.requests[0]
     event = Webhook(secret).verify(body, headers)
-    print(event["text"])
+    lines += ["event text:", *event["text"].splitlines()]
     grew = [
         c
         for c in event["data"]["changes"]
         if c["rule"] in ("share", "new") and (c["after"] or 0) > (c["before"] or 0)
     ]
     named = [c for c in grew if c["persona_id"] == home]
-    print(f"persona holding most '{avoid}' customers in run 2: {home} ({personas[run2][home]['label']})")
+    lines.append(
+        f"persona holding most '{avoid}' customers in run 2: {home} ({personas[run2][home]['label']})"
+    )
     ok = len(received.requests) == 1 and bool(named)
     for change in named:
         before = personas[run1].get(home, {}).get("share", 0.0)
         after = personas[run2][home]["share"]
         match = change["before"] in (before, None) and change["after"] == after
         ok = ok and match
-        print(
+        lines.append(
             f"event: {change['rule']} {change['before']} -> {change['after']}; "
             f"/v1/personas: {before} -> {after}; match: {match}"
         )
-    print("PASS" if ok else "FAIL")
+    lines.append("PASS" if ok else "FAIL")
+    print("\n".join(lines))
+    if args.out:
+        args.out.write_text(
+            "## Persona shift on planted_dev (`python -m bench.bench_shift`)\n\n```\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
     return 0 if ok else 1
 
 
