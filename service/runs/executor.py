@@ -13,6 +13,7 @@ from service.runs import flow, service
 from service.runs.schedule import RunSchedule
 from service.runs.schemas import RunCreate
 from service.runs.worker import shared_embedder, warm_up_once
+from service.shifts.alerts import wait_for_deliveries
 
 log = logging.getLogger("personas.executor")
 POLL_SECONDS = 2.0
@@ -141,6 +142,7 @@ class ForegroundExecutor:
     def stop(self) -> None:
         for thread in self._threads:
             thread.join()
+        wait_for_deliveries()
 
 
 def make_executor(database: Database, settings: Settings) -> Executor:

@@ -31,6 +31,7 @@ log = logging.getLogger("personas.alerts")
 EVENT_TYPE = "personas.shifted"
 DELIVER_TASK = "personas.deliver_alert"
 TIMEOUT_S = 10.0
+_deliveries: list[threading.Thread] = []  # delivery threads started by this process (inline executor)
 
 
 @lru_cache(maxsize=2)
@@ -148,12 +149,22 @@ def dispatch(database: Database, settings: Settings, alert_id: str) -> None:
         # By name: the task module imports the worker's app, whose run task leads back here.
         celery_client(settings.broker_url).send_task(DELIVER_TASK, args=[alert_id])
         return
-    threading.Thread(
+    thread = threading.Thread(
         target=deliver,
         args=(database, settings, alert_id),
         name=f"personas-alert-{alert_id[4:12]}",
         daemon=True,
-    ).start()
+    )
+    _deliveries[:] = [t for t in _deliveries if t.is_alive()] + [thread]
+    thread.start()
+
+
+def wait_for_deliveries(timeout: float = 120.0) -> None:
+    """Let this process's delivery threads finish (a short-lived `personas run --wait` exits right after the
+    run, which would cut a daemon thread off and leave its alert pending)."""
+    deadline = time.monotonic() + timeout
+    while _deliveries:
+        _deliveries.pop().join(timeout=max(deadline - time.monotonic(), 0.0))
 
 
 def after_run_succeeded(database: Database, run_id: str, settings: Settings) -> str | None:

@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from service.config import Settings
 from service.db import Database
 from service.runs import flow
+from service.runs.executor import ForegroundExecutor
 from service.runs.models import Run
 from service.runs.schemas import RunStatus
 from service.runs.service import create_run
@@ -156,3 +157,17 @@ def test_unreachable_receiver_is_recorded(db: Database, settings: Settings) -> N
     alert = wait_for_delivery(db, alert_id)
     assert alert.status == "failed" and alert.attempts == 2
     assert alert.last_error is not None and alert.last_error.startswith("ConnectError")
+
+
+def test_a_short_lived_process_waits_for_its_deliveries(db: Database, settings: Settings) -> None:
+    """`personas run --wait` stops its executor before exiting: the delivery must be over by then."""
+    store_shift(db)
+    with receiver(status=503) as received:
+        # two attempts 0.3 s apart: without waiting, stop() would return while the alert is still pending
+        configured = alert_settings(settings, received.url, alert_attempts=2, alert_backoff_s=0.3)
+        alert_id = after_run_succeeded(db, AFTER, configured)
+        ForegroundExecutor(db, settings).stop()
+        with db.transaction(write=False) as session:
+            alert = session.get_one(PersonaAlert, alert_id)
+            assert (alert.status, alert.attempts, alert.last_error) == ("failed", 2, "HTTP 503")
+    assert len(received.requests) == 2
