@@ -6,7 +6,8 @@ Sections: personas (method x data set -> k and ARI: planted_dev, the demo compan
 cards (persona cards on planted_dev against the planted intents, over seeds), pipeline (planted_dev ARI, grades, determinism, embedding vs clustering time, ratio to plain encode),
 topics (Banking77 V-measure), embedding (every backend's throughput, agreement with torch and batch independence), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL),
 polling (GET /v1/personas latency at 50 paced pollers and at saturation, with wrk), scale (100k transcripts / 20k customers:
-time per stage, peak RSS and ARI with the sampled clustering; real embeddings, cached under /tmp).
+time per stage, peak RSS and ARI with the sampled clustering; real embeddings, cached under /tmp),
+shift (planted_dev through a server: the persona-shift alert after the avoid persona's customers arrive).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ SECTIONS = {
     "ingest": ["-m", "bench.bench_ingest"],
     "polling": ["-m", "bench.bench_polling"],
     "scale": ["-m", "bench.bench_scale"],
+    "shift": ["-m", "bench.bench_shift"],
 }
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from functools import lru_cache
 
+from cronsim import CronSim, CronSimError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from pipelines.embed import BACKENDS
+from pipelines.shift_rules import Thresholds
 from pipelines.types import CostRates
 from service.ingest.vendors.identity import CUSTOMER_ID_CHOICES, DEFAULT_CUSTOMER_ID
 
@@ -58,6 +62,20 @@ class Settings(BaseSettings):
     freshdesk_customer_id: str = Field(
         default=DEFAULT_CUSTOMER_ID["freshdesk"], description="which Freshdesk field becomes customer_id"
     )
+    alert_webhook_url: str | None = Field(default=None, description="where persona-shift events are POSTed")
+    alert_webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks whsec_ secret"
+    )
+    alert_share_points: float = Field(
+        default=5.0, gt=0, le=100, description="share move (points) that alerts"
+    )
+    alert_cost_change: float = Field(default=0.20, gt=0, description="cost-per-customer move (fraction)")
+    alert_core_growth_share: float = Field(default=0.05, gt=0, le=1)
+    alert_core_growth_min: int = Field(default=3, ge=1)
+    alert_attempts: int = Field(default=5, ge=1, le=20, description="delivery attempts per event")
+    alert_backoff_s: float = Field(default=2.0, ge=0, le=600, description="first retry delay; doubles")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="base URL for links in alerts")
+    run_schedule: str | None = Field(default=None, description="cron expression: start runs on this schedule")
     webhook_secrets: dict[str, str] = Field(
         default_factory=lambda: _secrets_from_environment(),
         description="Per-source secrets, from PERSONAS_WEBHOOK_SECRET_<SOURCE>; a missing one disables it.",
@@ -87,6 +105,35 @@ class Settings(BaseSettings):
         if self.labeller_url and not self.labeller_url.startswith(("http://", "https://")):
             raise ValueError("PERSONAS_LABELLER_URL must be an http:// or https:// URL")
         return self
+
+    @model_validator(mode="after")
+    def _alert_endpoint(self) -> Settings:
+        check_alert_settings(self.alert_webhook_url, self.alert_webhook_secret)
+        if not self.public_url.startswith(("http://", "https://")):
+            raise ValueError("PERSONAS_PUBLIC_URL must be an http:// or https:// URL")
+        return self
+
+    @field_validator("run_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            if len(value.split()) != 5:
+                raise CronSimError("five fields")
+            CronSim(value.strip(), datetime.now(UTC))
+        except CronSimError:
+            raise ValueError("PERSONAS_RUN_SCHEDULE must be a cron expression such as '0 6 * * 1'") from None
+        return value.strip()
+
+    @property
+    def alert_thresholds(self) -> Thresholds:
+        return Thresholds(
+            share_points=self.alert_share_points,
+            cost_change=self.alert_cost_change,
+            core_growth_fraction=self.alert_core_growth_share,
+            core_growth_min=self.alert_core_growth_min,
+        )
 
     @field_validator("embedding_backend")
     @classmethod
@@ -134,6 +181,25 @@ class Settings(BaseSettings):
     def webhook_secret(self, source: str) -> str | None:
         """Secret of a webhook source; None means the source is disabled."""
         return self.webhook_secrets.get(source) or None
+
+
+def check_alert_settings(url: str | None, secret: SecretStr | None) -> None:
+    """Alerts need both an http(s) URL and a usable `whsec_` secret, or neither."""
+    if bool(url) != bool(secret and secret.get_secret_value()):
+        raise ValueError(
+            "PERSONAS_ALERT_WEBHOOK_URL and PERSONAS_ALERT_WEBHOOK_SECRET go together: set both or none"
+        )
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError("PERSONAS_ALERT_WEBHOOK_URL must be an http:// or https:// URL")
+    if secret is None:
+        return
+    value = secret.get_secret_value()
+    try:
+        usable = value.startswith("whsec_") and bool(Webhook(value))
+    except (ValueError, EmptyWebhookSecretError):  # binascii.Error is a ValueError
+        usable = False
+    if not usable:
+        raise ValueError("PERSONAS_ALERT_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ + base64")
 
 
 def _secrets_from_environment() -> dict[str, str]:

@@ -7,6 +7,7 @@ from service.db import Base
 from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
 from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
 from service.runs.models import Run
+from service.shifts.models import PersonaAlert
 
 __all__ = [
     "Account",
@@ -14,6 +15,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CustomerAssignment",
+    "PersonaAlert",
     "PersonaLabel",
     "Run",
     "RunPersona",

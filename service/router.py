@@ -11,6 +11,7 @@ from service.ingest.webhooks import router as webhooks_router
 from service.personas.routes import router as personas_router
 from service.reports.routes import router as reports_router
 from service.runs.routes import router as runs_router
+from service.shifts.routes import router as shifts_router
 from service.status.routes import router as status_router
 
 api_router = APIRouter()
@@ -24,6 +25,7 @@ for domain_router in (
     personas_router,
     reports_router,
     audit_router,
+    shifts_router,
     dashboard_router,
 ):
     api_router.include_router(domain_router)

@@ -45,10 +45,16 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     console.print(f"[green]database {shown_url(url)} at {revision}[/green]", soft_wrap=True)
 
 
-def worker(concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1) -> None:
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1,
+    beat: Annotated[
+        bool, typer.Option(help="Also start runs on PERSONAS_RUN_SCHEDULE (Celery beat; on one worker only).")
+    ] = False,
+) -> None:
     """Run a Celery worker for discovery runs (PERSONAS_QUEUE=celery, broker PERSONAS_BROKER_URL)."""
     from service.logs import configure_logging
     from service.runs.tasks import celery_app
 
     configure_logging()
-    celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"]
+    celery_app.worker_main(argv + (["--beat"] if beat else []))

@@ -15,6 +15,7 @@ from service.pagination import decode_cursor, encode_cursor
 from service.personas import service
 from service.personas.cache import EncodedCache, encode
 from service.personas.schemas import CustomerPage, CustomerRow, Persona, PersonaList, PersonaRename
+from service.shifts.service import moved_from_ids
 
 router = APIRouter(tags=["personas"])
 # Pollers must revalidate every time, and the 304 answer makes that almost free.
@@ -97,13 +98,21 @@ def list_customers(
     persona_id: Annotated[str | None, Query(max_length=40)] = None,
     grade: Annotated[Literal["A", "B", "C"] | None, Query()] = None,
     core_growth: Annotated[bool | None, Query()] = None,
+    moved_from: Annotated[
+        str | None,
+        Query(max_length=40, description="Only customers whose persona in the previous run was this one."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
-    """Customers with persona, grade and economics; `format=csv&core_growth=true` is the sales target list."""
+    """Customers with persona, grade and economics; `format=csv&core_growth=true` is the sales target list;
+    `moved_from=<persona id>`: those whose persona in the previous succeeded run was that one and is another now
+    (409 when the run is the first succeeded one)."""
     run = service.resolve_run(session, run_id)
     filters: dict[str, Any] = {"persona_id": persona_id, "grade": grade, "core_growth": core_growth}
+    if moved_from is not None:
+        filters["among"] = moved_from_ids(session, run, moved_from)
     if format == "csv":
         rows = service.list_customers(session, run=run, limit=1_000_000, **filters)
         out = io.StringIO()

@@ -174,7 +174,9 @@ def list_customers(
     persona_id: str | None = None,
     grade: str | None = None,
     core_growth: bool | None = None,
+    among: Any = None,
 ) -> list[CustomerRow]:
+    """`among`: an optional subquery of customer ids to keep (e.g. service.shifts.service.moved_from_ids)."""
     query = (
         select(CustomerAssignment)
         .where(CustomerAssignment.run_id == run.id)
@@ -189,6 +191,8 @@ def list_customers(
         query = query.where(CustomerAssignment.grade == grade)
     if core_growth is not None:
         query = query.where(CustomerAssignment.core_growth == core_growth)
+    if among is not None:
+        query = query.where(CustomerAssignment.customer_id.in_(among))
     return [CustomerRow.model_validate(row, from_attributes=True) for row in session.scalars(query)]
 
 

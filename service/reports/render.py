@@ -93,8 +93,10 @@ def render_report(
     report_data: ReportData,
     top_accounts: list[CustomerRow],
     currencies: Mapping[str, int] | None = None,
+    since_last_run: dict[str, Any] | None = None,
 ) -> str:
-    """The persona report of one run as a self-contained HTML page (works offline, prints on A4/Letter)."""
+    """The persona report of one run as a self-contained HTML page (works offline, prints on A4/Letter);
+    `since_last_run`: service/reports/changes.py's section, None for a first run."""
     label_of = view.display_labels(personas.personas)
     colour_of = {pid: PERSONA_PALETTE[i % len(PERSONA_PALETTE)] for i, pid in enumerate(label_of)}
     views = [view.persona_view(p, label_of[p.id], colour_of[p.id]) for p in personas.personas]
@@ -120,5 +122,6 @@ def render_report(
         "account_personas": list(dict.fromkeys(a["persona_label"] for a in accounts)),
         "rules": list(report_data.rules),
         "notes": view.notes(personas.personas, report_data),
+        "since": since_last_run,
     }
     return _environment().get_template(TEMPLATE_NAME).render(**context)

@@ -9,6 +9,7 @@ from service.accounts.models import Account
 from service.personas import service as personas
 from service.personas.models import CustomerAssignment
 from service.personas.schemas import CustomerRow
+from service.reports.changes import since_last_run
 from service.reports.render import render_report
 from service.reports.schemas import ReportData
 from service.runs.models import Run
@@ -42,4 +43,5 @@ def build_report(session: Session, run: Run) -> str:
         report_data=ReportData.model_validate(run.report_data or {}),
         top_accounts=top_core_growth_accounts(session, run),
         currencies=run_currencies(session, run),
+        since_last_run=since_last_run(session, run),
     )

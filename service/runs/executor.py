@@ -12,8 +12,10 @@ from service.audit.service import record
 from service.config import Settings
 from service.db import Database
 from service.runs import flow, service
+from service.runs.schedule import RunSchedule
 from service.runs.schemas import RunCreate
 from service.runs.worker import shared_embedder, warm_up_once
+from service.shifts.alerts import wait_for_deliveries
 
 log = logging.getLogger("personas.executor")
 POLL_SECONDS = 2.0
@@ -35,11 +37,15 @@ class InlineExecutor:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._recovered = False
+        self._schedule: RunSchedule | None = None
 
     def start(self) -> None:
         self._recover()
         self._thread = threading.Thread(target=self._work, name="personas-runs", daemon=True)
         self._thread.start()
+        if self.settings.run_schedule:
+            self._schedule = RunSchedule(self.database, self.settings.run_schedule, submit=self.submit)
+            self._schedule.start()
 
     def _recover(self) -> bool:
         """Fail runs a dead process left running (this process runs them all); False if the database is down."""
@@ -58,6 +64,8 @@ class InlineExecutor:
         self._queue.put(run_id)
 
     def stop(self) -> None:
+        if self._schedule is not None:
+            self._schedule.stop()
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=5)
@@ -136,6 +144,7 @@ class ForegroundExecutor:
     def stop(self) -> None:
         for thread in self._threads:
             thread.join()
+        wait_for_deliveries()
 
 
 def make_executor(database: Database, settings: Settings) -> Executor:

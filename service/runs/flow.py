@@ -28,6 +28,7 @@ from service.runs import service
 from service.runs.embeddings import embed_with_cache
 from service.runs.models import Run
 from service.runs.schemas import KScoreRead, RunTotals, StoredRunSummary
+from service.shifts.alerts import after_run_succeeded
 
 log = logging.getLogger("personas.runs")
 # How long a failed run keeps trying to record its failure while the database is unreachable.
@@ -102,11 +103,13 @@ def execute_run(database: Database, run_id: str, *, embedder: Embedder, settings
             return False
     try:
         _execute(database, run_id, embedder=embedder, settings=settings)
-        return True
     except Exception as exc:  # the run must end as failed with a reason, whatever went wrong
         log.exception("run failed", extra={"run_id": run_id})
         record_failure(database, run_id, error=f"{type(exc).__name__}: {exc}")
         return False
+    # The run is committed as succeeded; the alert hook never raises and delivers off this thread.
+    after_run_succeeded(database, run_id, settings)
+    return True
 
 
 def record_failure(

@@ -12,6 +12,7 @@ from celery.signals import worker_ready
 from service.config import get_settings
 from service.db import Database
 from service.runs import flow, service
+from service.runs.schedule import SCHEDULED_TASK, beat_schedule, start_if_idle
 from service.runs.worker import shared_embedder, warm_up_once
 
 settings = get_settings()
@@ -21,7 +22,10 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,
     task_reject_on_worker_lost=True,
     broker_connection_retry_on_startup=True,
+    include=["service.shifts.tasks"],  # persona-shift alert delivery
 )
+if settings.run_schedule:  # served by `personas worker --beat`
+    celery_app.conf.beat_schedule = beat_schedule(settings.run_schedule)
 # A running run whose heartbeat is older than this is taken to have lost its worker.
 STALE_AFTER = timedelta(minutes=15)
 
@@ -40,6 +44,12 @@ def run_discovery(run_id: str) -> bool:
         embedder=shared_embedder(current.embedding_model, current.embedding_backend),
         settings=current,
     )
+
+
+@celery_app.task(name=SCHEDULED_TASK)
+def scheduled_run() -> str | None:
+    """Celery beat's tick: queue a run unless one is queued or running."""
+    return start_if_idle(worker_database(), run_discovery.delay)
 
 
 @worker_ready.connect

@@ -52,9 +52,11 @@ def store_succeeded_run(
     report_data: ReportData | None = None,
     finished_at: datetime | None = None,
     totals: RunTotals | None = None,
+    existing: bool = False,
 ) -> str:
     """A succeeded run with these personas and customers, stored by the same service functions a real run
-    uses (no pipeline): for tests of what is read back (API, report, dashboard, security)."""
+    uses (no pipeline): for tests of what is read back (API, report, dashboard, security). `existing`: the
+    run row is already there (a run being executed), only its results are stored."""
     finished = finished_at or datetime.now(UTC) - timedelta(minutes=1)
     totals = totals or RunTotals(
         customers=len(customers),
@@ -70,17 +72,18 @@ def store_succeeded_run(
         totals=totals,
     )
     with database.transaction() as session:
-        session.add(
-            Run(
-                id=run_id,
-                status=RunStatus.running,
-                progress=0.5,
-                params={"min_personas": 2, "max_personas": 4},
-                created_at=finished - timedelta(minutes=1),
-                started_at=finished - timedelta(minutes=1),
+        if not existing:
+            session.add(
+                Run(
+                    id=run_id,
+                    status=RunStatus.running,
+                    progress=0.5,
+                    params={"min_personas": 2, "max_personas": 4},
+                    created_at=finished - timedelta(minutes=1),
+                    started_at=finished - timedelta(minutes=1),
+                )
             )
-        )
-        session.flush()
+            session.flush()
         centroids = {p.id: np.eye(8, dtype=np.float32)[i % 8] for i, p in enumerate(personas)}
         store_personas(
             session,

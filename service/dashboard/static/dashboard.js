@@ -174,6 +174,7 @@
       setStatus("ok", `Updated ${state.lastChecked.toLocaleTimeString()}: ${data.personas.length} personas.`);
       schedule();
       await loadCoreGrowth(generation);
+      await loadChanges(generation, data.run_id);
       return;
     }
 
@@ -470,6 +471,51 @@
       ),
     );
     $("core-growth-empty").hidden = page.items.length > 0;
+  }
+
+  // ---- what moved since the previous run: GET /v1/runs/{id}/changes, the alert rules' default thresholds ----
+
+  const SHIFT_POINTS = 5;
+  const SHIFT_COST = 0.2;
+
+  function shiftBadges(change) {
+    const badges = [];
+    if (change.status === "new") badges.push("New since the last run");
+    const points = (change.share_after - change.share_before) * 100;
+    if (change.status === "kept" && Math.abs(points) >= SHIFT_POINTS - 1e-9) {
+      badges.push(`${points > 0 ? "▲" : "▼"} ${percent(change.share_before)} → ${percent(change.share_after)} of customers`);
+    }
+    const before = change.cost_per_customer_before;
+    const after = change.cost_per_customer_after;
+    if (change.status === "kept" && before > 0 && after !== null && Math.abs(after / before - 1) >= SHIFT_COST - 1e-9) {
+      const moved = Math.round((after / before - 1) * 100);
+      badges.push(`Cost / customer ${moved > 0 ? "+" : ""}${moved}% (${money(before)} → ${money(after)})`);
+    }
+    return badges;
+  }
+
+  async function loadChanges(generation, runId) {
+    let response;
+    try {
+      response = await fetch(`v1/runs/${encodeURIComponent(runId)}/changes`, { headers: authHeaders(), cache: "no-store" });
+    } catch (error) {
+      return; // the personas are shown; what moved is a bonus that the next poll retries
+    }
+    // 409: the first succeeded run has nothing to compare with.
+    if (generation !== state.generation || !response.ok) return;
+    const changes = await response.json();
+    if (generation !== state.generation) return;
+    for (const change of changes.personas) {
+      const card = cardOf(change.id);
+      const badges = shiftBadges(change);
+      if (!card || !badges.length) continue;
+      card.classList.add("moved");
+      card.querySelector(".badges").append(
+        ...badges.map((text) => el("span", { className: "badge shift-badge", title: "Since the last run" }, text)),
+      );
+    }
+    const gone = changes.personas.filter((c) => c.status === "gone").map((c) => `${c.label} (${percent(c.share_before)})`);
+    $("run-meta").append(gone.length ? ` · gone since the last run: ${gone.join(", ")}` : "");
   }
 
   // ---- CSV download: a link cannot carry the Authorization header, so fetch it and hand over a blob ---------

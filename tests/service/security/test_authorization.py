@@ -73,7 +73,11 @@ ENDPOINTS = [
         lambda: {"json": {"label": "Renamed"}},
     ),
     Endpoint("GET", "/v1/customers", "/v1/customers", "read", 200),
+    Endpoint("GET", "/v1/runs/{run_id}/changes", f"/v1/runs/{RUN_ID}/changes", "read", 200),
+    Endpoint("GET", "/v1/alerts", "/v1/alerts", "read", 200),
 ]
+# A succeeded run before RUN_ID, so that RUN_ID's changes answer 200.
+EARLIER_RUN_ID = "run0security00000000000000000000"
 WEBHOOK = "/v1/webhooks/{source}"
 PUBLIC = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/dashboard", "/docs"]
 
@@ -88,7 +92,8 @@ def call(client: TestClient, endpoint: Endpoint, headers: dict[str, Any]) -> Any
 
 @pytest.fixture
 def world(app_client: TestClient, db: Database, keys: dict[str, str]) -> dict[str, str]:
-    """A succeeded run and an account, so that every allowed call answers 2xx."""
+    """Two succeeded runs and an account, so that every allowed call answers 2xx."""
+    insert_run(db, run_id=EARLIER_RUN_ID)
     insert_run(db)
     assert app_client.put("/v1/accounts", headers=auth(keys["ingest"]), **_accounts()).status_code == 200
     return keys
