@@ -37,10 +37,19 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     console.print(f"[green]database at {revision}[/green]")
 
 
-def worker(concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1) -> None:
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1,
+    beat: Annotated[
+        bool,
+        typer.Option(
+            "--beat", help="Also run the scheduler (the daily retention purge); on one worker only."
+        ),
+    ] = False,
+) -> None:
     """Run a Celery worker for discovery runs (PERSONAS_QUEUE=celery, broker PERSONAS_BROKER_URL)."""
     from service.logs import configure_logging
     from service.runs.tasks import celery_app
 
     configure_logging()
-    celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"])
+    arguments = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"]
+    celery_app.worker_main([*arguments, "--beat"] if beat else arguments)

@@ -11,6 +11,7 @@ from service.audit.schemas import AuditAction
 from service.audit.service import record
 from service.config import Settings
 from service.db import Database
+from service.retention.schedule import DailyPurge
 from service.runs import flow, service
 from service.runs.schemas import RunCreate
 from service.runs.worker import shared_embedder, warm_up_once
@@ -35,6 +36,7 @@ class InlineExecutor:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._recovered = False
+        self.purge = DailyPurge(database, settings)
 
     def start(self) -> None:
         self._recover()
@@ -69,7 +71,8 @@ class InlineExecutor:
             try:
                 run_id = self._queue.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                # Runs queued by another process (e.g. `personas run`) are found by looking now and then.
+                # While idle: the daily retention purge, and runs queued by another process (e.g. `personas run`).
+                self.purge.tick()
                 run_id = self._next_queued()
                 if run_id is None:
                     continue

@@ -11,6 +11,7 @@ from celery.signals import worker_ready
 
 from service.config import get_settings
 from service.db import Database
+from service.retention.schedule import PURGE_EVERY, purge_now, utc_now
 from service.runs import flow, service
 from service.runs.worker import shared_embedder, warm_up_once
 
@@ -21,6 +22,13 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,
     task_reject_on_worker_lost=True,
     broker_connection_retry_on_startup=True,
+    # `personas worker --beat` runs the scheduler: the retention purge once a day.
+    beat_schedule={
+        "personas-retention-purge": {
+            "task": "personas.purge_expired",
+            "schedule": PURGE_EVERY.total_seconds(),
+        }
+    },
 )
 # A running run whose heartbeat is older than this is taken to have lost its worker.
 STALE_AFTER = timedelta(minutes=15)
@@ -40,6 +48,12 @@ def run_discovery(run_id: str) -> bool:
         embedder=shared_embedder(current.embedding_model, current.embedding_backend),
         settings=current,
     )
+
+
+@celery_app.task(name="personas.purge_expired")
+def purge_expired_task() -> dict[str, int]:
+    """The daily retention purge (PERSONAS_RETENTION_DAYS, webhook delivery records past the replay window)."""
+    return purge_now(worker_database(), get_settings(), utc_now()).model_dump()
 
 
 @worker_ready.connect
