@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from service.accounts.schemas import MAX_ACCOUNTS, AccountIn, AttributeValue
 from service.domain_errors import InvalidInput, invalid_field
 
-REQUIRED_COLUMNS = ("customer_id", "annual_revenue")
+# A file may update some columns only: annual_revenue is then required for new accounts (service.py).
+REQUIRED_COLUMNS = ("customer_id",)
 KNOWN_COLUMNS = {"customer_id", "annual_revenue", "name", "currency"}
 
 
@@ -28,8 +29,24 @@ def _attribute(raw: str) -> AttributeValue:
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
+def _payload(cells: dict[str, str]) -> dict[str, object]:
+    """Only the file's columns: one it lacks keeps the stored value. An empty name cell clears the name."""
+    payload: dict[str, object] = {"customer_id": cells["customer_id"].strip()}
+    if "annual_revenue" in cells:
+        payload["annual_revenue"] = cells["annual_revenue"].strip()
+    if "name" in cells:
+        payload["name"] = cells["name"].strip() or None
+    if "currency" in cells:
+        payload["currency"] = cells["currency"].strip() or "USD"
+    attributes = {k: _attribute(v) for k, v in cells.items() if k not in KNOWN_COLUMNS}
+    if attributes:
+        payload["attributes"] = attributes
+    return payload
+
+
 def parse_accounts_csv(body: bytes) -> list[AccountIn]:
-    """Parse and validate every row; any bad row rejects the file with each failing field named."""
+    """Parse and validate every row; any bad row rejects the file with each failing field named. Each account
+    carries only the file's columns (upsert it with `merge_attributes=True`: a column sets one attribute)."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -39,7 +56,7 @@ def parse_accounts_csv(body: bytes) -> list[AccountIn]:
     except csv.Error as exc:
         raise invalid_field("body", f"not valid CSV: {exc}") from None
     if not rows:
-        raise invalid_field("body", "empty CSV: expected a header with customer_id and annual_revenue")
+        raise invalid_field("body", "empty CSV: expected a header with customer_id (and annual_revenue, ...)")
     header = [h.strip() for h in rows[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -59,15 +76,8 @@ def parse_accounts_csv(body: bytes) -> list[AccountIn]:
             )
             continue
         cells = dict(zip(header, row, strict=True))
-        payload = {
-            "customer_id": cells["customer_id"].strip(),
-            "annual_revenue": cells["annual_revenue"].strip(),
-            "name": cells.get("name", "").strip() or None,
-            "currency": cells.get("currency", "").strip() or "USD",
-            "attributes": {k: _attribute(v) for k, v in cells.items() if k not in KNOWN_COLUMNS},
-        }
         try:
-            accounts.append(AccountIn.model_validate(payload))
+            accounts.append(AccountIn.model_validate(_payload(cells)))
         except ValidationError as exc:
             for e in exc.errors():
                 field = ".".join(["accounts", str(index), *map(str, e["loc"])])

@@ -74,5 +74,5 @@ def ingest_accounts(
         console.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
     with open_database().transaction() as session:
-        count = upsert_accounts(session, accounts=accounts)
+        count = upsert_accounts(session, accounts=accounts, merge_attributes=True)
     console.print(f"upserted {count} accounts")
