@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
+from pipelines.types import TranscriptInput
 from service.accounts.models import Account
+from service.audit.models import AuditEvent
 from service.audit.schemas import AuditAction
 from service.audit.service import record
 from service.domain_errors import NotFound
@@ -61,16 +65,21 @@ def _delete_rows(
     )
 
 
-def _scrub_runs(session: Session, traces: Traces, result: ErasureResult) -> None:
-    """Edit every stored persona and report data that holds the customer's words or id (counts stay)."""
+def _scrub_runs(session: Session, traces: Traces, result: ErasureResult, run_id: str | None = None) -> None:
+    """Edit every stored persona and report data (of one run, when given) that holds the customer's words or id;
+    counts stay."""
     changed: set[str] = set()
+    personas = select(RunPersona)
+    runs = select(Run).options(undefer(Run.report_data))
+    if run_id is not None:
+        personas, runs = personas.where(RunPersona.run_id == run_id), runs.where(Run.id == run_id)
     if traces.texts or traces.transcript_ids:
-        for row in session.scalars(select(RunPersona)):
+        for row in session.scalars(personas):
             payload, removed = scrub_persona(row.payload, traces)
             if removed:
                 row.payload, result.quotes = payload, result.quotes + removed
                 changed.add(row.run_id)
-    for run in session.scalars(select(Run)):
+    for run in session.scalars(runs):
         data, removed = scrub_report_data(run.report_data or {}, traces.customer_id)
         if removed:
             run.report_data, result.report_entries = data, result.report_entries + removed
@@ -79,6 +88,38 @@ def _scrub_runs(session: Session, traces: Traces, result: ErasureResult) -> None
             run.error = run.error.replace(traces.customer_id, ERASED)
             changed.add(run.id)
     result.runs_changed = len(changed)
+
+
+def reapply_erasures(session: Session, *, run_id: str, transcripts: Sequence[TranscriptInput]) -> int:
+    """A run that read its snapshot before an erasure committed would store the customer again: scrub what it
+    just stored (in its transaction) of every customer of its snapshot erased since the run started. The audit
+    log holds hashes only, so the snapshot's customer ids are hashed to find them."""
+    since = session.get_one(Run, run_id).started_at
+    query = select(AuditEvent.details).where(AuditEvent.action == AuditAction.CUSTOMER_ERASED.value)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    hashes = {details.get("customer_id_sha256") for details in session.scalars(query)}
+    if not hashes:
+        return 0
+    erased: dict[str, list[tuple[int, list[dict[str, Any]]]]] = {}
+    for t in transcripts:
+        if customer_hash(t.customer_id) in hashes:
+            erased.setdefault(t.customer_id, []).append((int(t.external_id), list(t.turns)))
+    for customer_id, own in erased.items():
+        _scrub_runs(session, traces_of(customer_id, own), ErasureResult(customer_id_sha256=""), run_id=run_id)
+        ids = [transcript_id for transcript_id, _ in own]
+        session.execute(
+            delete(JobTranscript).where(JobTranscript.run_id == run_id, JobTranscript.transcript_id.in_(ids))
+        )
+        session.execute(
+            delete(CustomerAssignment).where(
+                CustomerAssignment.run_id == run_id, CustomerAssignment.customer_id == customer_id
+            )
+        )
+    if erased:
+        log.warning("customers erased during the run were removed from its result",
+                    extra={"run_id": run_id, "customers": len(erased)})  # fmt: skip
+    return len(erased)
 
 
 def erase_customer(session: Session, *, customer_id: str, key_id: int | None = None) -> ErasureResult:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from pipelines.types import TranscriptInput
 from service.cli import app as cli_app
 from service.db import Database
 from service.erasure.scrub import scrub_persona, traces_of
+from service.erasure.service import reapply_erasures
 from service.ingest.models import Transcript
 from service.personas.models import RunPersona
-from service.personas.schemas import Example, Job, Phrase, StoredPersona
-from tests.service.builders import batch, transcript_payload
+from service.personas.schemas import CustomerRow, Example, Job, Phrase, StoredPersona
+from service.reports.schemas import CustomerMap, MapPoint, ReportData
+from service.runs.models import Run
+from tests.service.builders import batch, store_succeeded_run, transcript_payload
 from tests.service.conftest import auth
 from tests.service.security.handbuilt import persona_payload
 
@@ -107,8 +112,6 @@ def test_erasure_refreshes_the_cached_personas_answer(
     assert (
         client.post("/v1/transcripts", json=batch(payload), headers=auth(keys["ingest"])).status_code == 202
     )
-    from tests.service.builders import store_succeeded_run
-
     store_succeeded_run(db, run_id="r" * 32, personas=[persona_payload("p-1", "P", grade="B", quotes=[SAID, "Hi."])],
                         customers=[])  # fmt: skip
     first = client.get("/v1/personas", headers=auth(keys["read"]))
@@ -141,3 +144,43 @@ def test_cli_erase_is_the_same_erasure(
     assert events[0]["actor"] == "cli" and events[0]["details"]["transcripts"] == 1
     again = runner.invoke(cli_app, ["erase", "c-cli"])
     assert again.exit_code == 1 and "No data is stored" in again.output
+
+
+def test_a_run_in_flight_during_an_erasure_stores_the_customer_scrubbed(
+    client: TestClient, keys: dict[str, str], db: Database
+) -> None:
+    """The run read its snapshot (here: the transcripts as they were) before the erasure committed; what it
+    stores after is scrubbed in the same transaction (flow.store_result calls reapply_erasures)."""
+    payloads = [transcript_payload("t-late", "c-late", SAID), transcript_payload("t-kept", "c-kept")]
+    assert (
+        client.post("/v1/transcripts", json=batch(*payloads), headers=auth(keys["ingest"])).status_code == 202
+    )
+    with db.transaction(write=False) as session:
+        rows = session.scalars(select(Transcript).order_by(Transcript.id)).all()
+        snapshot = [
+            TranscriptInput(str(t.id), t.customer_id, t.channel, t.started_at, None, t.turns) for t in rows
+        ]
+    started = datetime.now(UTC) - timedelta(seconds=5)
+    assert client.delete("/v1/customers/c-late", headers=auth(keys["admin"])).status_code == 200
+    persona = persona_payload("p-1", "P", grade="B", quotes=[SAID, "Hi."])
+    customers = [
+        CustomerRow(customer_id=c, name=None, persona_id="p-1", confidence=1.0, grade="B", core_growth=False,
+                    annual_revenue=None, cost_to_serve=1.0, margin=None, contacts=1)
+        for c in ("c-late", "c-kept")
+    ]  # fmt: skip
+    points = [MapPoint(customer_id=c, persona_id="p-1", x=0.0, y=0.0) for c in ("c-late", "c-kept")]
+    report = ReportData(map=CustomerMap(points=points))
+    store_succeeded_run(db, run_id="r" * 32, personas=[persona], customers=customers, report_data=report,
+                        finished_at=started + timedelta(minutes=1))  # fmt: skip
+    with db.transaction() as session:
+        assert reapply_erasures(session, run_id="r" * 32, transcripts=snapshot) == 1
+    read = auth(keys["read"])
+    assert client.get("/v1/personas", headers=read).json()["personas"][0]["quotes"] == ["Hi."]
+    assert [c["customer_id"] for c in client.get("/v1/customers", headers=read).json()["items"]] == ["c-kept"]
+    with db.transaction(write=False) as session:
+        stored = session.get_one(Run, "r" * 32).report_data
+    assert [p["customer_id"] for p in stored["map"]["points"]] == ["c-kept"]
+    with db.transaction() as session:  # an erasure before the run started is not the run's concern
+        session.get_one(Run, "r" * 32).started_at = datetime.now(UTC) + timedelta(minutes=5)
+    with db.transaction() as session:
+        assert reapply_erasures(session, run_id="r" * 32, transcripts=snapshot) == 0
