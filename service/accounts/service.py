@@ -48,7 +48,10 @@ def _check_new_accounts_have_revenue(
     without = [customer_id for customer_id, row in rows.items() if "annual_revenue" not in row]
     if not without:
         return
-    stored = set(session.scalars(select(Account.customer_id).where(Account.customer_id.in_(without))))
+    stored: set[str] = set()
+    for start in range(0, len(without), _CHUNK):
+        chunk = without[start : start + _CHUNK]
+        stored.update(session.scalars(select(Account.customer_id).where(Account.customer_id.in_(chunk))))
     errors = [
         {"field": f"accounts.{first[c]}.annual_revenue", "message": "is required for a new account"}
         for c in sorted(set(without) - stored, key=first.__getitem__)
@@ -62,9 +65,12 @@ def _check_new_accounts_have_revenue(
 def _merge_stored_attributes(session: Session, rows: dict[str, dict[str, Any]]) -> None:
     """CSV: each attribute column sets that attribute; the account's other stored attributes stay."""
     ids = [customer_id for customer_id, row in rows.items() if "attributes" in row]
-    query = select(Account.customer_id, Account.attributes).where(Account.customer_id.in_(ids))
-    for customer_id, stored in session.execute(query):
-        rows[customer_id]["attributes"] = {**(stored or {}), **rows[customer_id]["attributes"]}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Account.customer_id, Account.attributes).where(
+            Account.customer_id.in_(ids[start : start + _CHUNK])
+        )
+        for customer_id, stored in session.execute(query):
+            rows[customer_id]["attributes"] = {**(stored or {}), **rows[customer_id]["attributes"]}
 
 
 def upsert_accounts(
