@@ -37,7 +37,8 @@ class Endpoint:
     scope: str
     ok: int
     body: Callable[[], dict[str, Any]] = field(default=lambda: {})
-    again: int | None = None  # the answer to the same call once it succeeded, when not `ok` (an erasure is once)
+    # The answer to the same call once it succeeded, when not `ok` (a customer is erased once).
+    again: int | None = None
 
     @property
     def id(self) -> str:
