@@ -18,7 +18,7 @@ from service.ingest.service import claim_delivery, store_transcripts
 from service.retention.schedule import PURGE_EVERY, RETRY_AFTER, DailyPurge
 from service.retention.service import DELIVERY_WINDOW, purge_expired
 from service.runs.executor import POLL_SECONDS, InlineExecutor
-from service.runs.tasks import celery_app, purge_expired_task
+from service.runs.tasks import celery_app, purge_expired_task, worker_database
 from tests.service.builders import transcript_payload
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -128,12 +128,13 @@ def test_celery_beat_schedules_the_purge_task_daily(cli_env: None, db: Database)
     assert entry["task"] == purge_expired_task.name and entry["task"] in celery_app.tasks
     assert entry["schedule"] == PURGE_EVERY.total_seconds()
     _delivery(db, "stale", datetime.now(UTC) - DELIVERY_WINDOW - timedelta(minutes=1))
-    assert purge_expired_task() == {
-        "transcripts": 0,
-        "embeddings": 0,
-        "job_transcripts": 0,
-        "webhook_deliveries": 1,
-    }
+    worker_database.cache_clear()  # the task's database is the one PERSONAS_DATABASE_URL names now
+    try:
+        counts = purge_expired_task()
+    finally:
+        worker_database().dispose()
+        worker_database.cache_clear()
+    assert counts == {"transcripts": 0, "embeddings": 0, "job_transcripts": 0, "webhook_deliveries": 1}
 
 
 def test_the_inline_worker_purges_while_idle(db: Database, settings: Settings) -> None:
