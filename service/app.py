@@ -15,6 +15,7 @@ from service.auth.service import ensure_bootstrap_key
 from service.config import Settings, get_settings
 from service.db import Database
 from service.errors import install_error_handlers
+from service.json_response import FiniteJSONResponse
 from service.limits import BodySizeLimit
 from service.openapi_schema import with_problem_responses
 from service.personas.cache import EncodedCache
@@ -43,7 +44,13 @@ def create_app(
         app.state.executor.stop()
         database.dispose()
 
-    app = FastAPI(title="Personas", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Personas",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=FiniteJSONResponse,
+    )
     app.state.settings = settings
     app.state.database = database
     app.state.executor = executor or make_executor(database, settings)

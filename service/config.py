@@ -38,12 +38,18 @@ class Settings(BaseSettings):
         default=True, description="load the model and compile the clustering kernels when a worker starts"
     )
     broker_url: str = "redis://127.0.0.1:6379/0"
-    cost_per_minute_call: float = Field(default=CostRates.per_minute_call, ge=0)
-    cost_per_minute_chat: float = Field(default=CostRates.per_minute_chat, ge=0)
-    cost_per_minute_other: float = Field(default=CostRates.per_minute_other, ge=0)
-    cost_per_email: float = Field(default=CostRates.per_email, ge=0)
+    cost_per_minute_call: float = Field(default=CostRates.per_minute_call, ge=0, allow_inf_nan=False)
+    cost_per_minute_chat: float = Field(default=CostRates.per_minute_chat, ge=0, allow_inf_nan=False)
+    cost_per_minute_other: float = Field(default=CostRates.per_minute_other, ge=0, allow_inf_nan=False)
+    cost_per_email: float = Field(default=CostRates.per_email, ge=0, allow_inf_nan=False)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_turn_chars: int = Field(default=20_000, gt=0)
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36_500,
+        description="transcripts older than this are purged daily; unset = keep",
+    )
     labeller: str = Field(
         default="extractive",
         description="who names personas and jobs: extractive (offline, default) or openai (any OpenAI-compatible "

@@ -4,7 +4,7 @@ from service.accounts.models import Account
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey
 from service.db import Base
-from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
+from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery, WebhookDeliveryCustomer
 from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
 from service.runs.models import Run
 from service.shifts.models import PersonaAlert
@@ -22,4 +22,5 @@ __all__ = [
     "Transcript",
     "TranscriptEmbedding",
     "WebhookDelivery",
+    "WebhookDeliveryCustomer",
 ]

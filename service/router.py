@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from service.accounts.routes import router as accounts_router
 from service.audit.routes import router as audit_router
 from service.dashboard.routes import router as dashboard_router
+from service.erasure.routes import router as erasure_router
 from service.health.routes import router as health_router
 from service.ingest.routes import router as transcripts_router
 from service.ingest.webhooks import router as webhooks_router
@@ -23,6 +24,7 @@ for domain_router in (
     runs_router,
     status_router,
     personas_router,
+    erasure_router,
     reports_router,
     audit_router,
     shifts_router,

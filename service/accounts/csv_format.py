@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from service.accounts.schemas import MAX_ACCOUNTS, AccountIn, AttributeValue
 from service.domain_errors import InvalidInput, invalid_field
 
-REQUIRED_COLUMNS = ("customer_id", "annual_revenue")
+# A file may update some columns only: annual_revenue is then required for new accounts (service.py).
+REQUIRED_COLUMNS = ("customer_id",)
 KNOWN_COLUMNS = {"customer_id", "annual_revenue", "name", "currency"}
 
 
@@ -27,6 +28,21 @@ def _attribute(raw: str) -> AttributeValue:
     if number != number or number in (float("inf"), float("-inf")):
         return text
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def _payload(cells: dict[str, str]) -> dict[str, object]:
+    """Only the file's columns: one it lacks keeps the stored value. An empty name cell clears the name."""
+    payload: dict[str, object] = {"customer_id": cells["customer_id"].strip()}
+    if "annual_revenue" in cells:
+        payload["annual_revenue"] = cells["annual_revenue"].strip()
+    if "name" in cells:
+        payload["name"] = cells["name"].strip() or None
+    if "currency" in cells:
+        payload["currency"] = cells["currency"].strip() or "USD"
+    attributes = {k: _attribute(v) for k, v in cells.items() if k not in KNOWN_COLUMNS}
+    if attributes:
+        payload["attributes"] = attributes
+    return payload
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,7 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
 
 def _header(rows: list[tuple[int, list[str]]]) -> list[str]:
     if not rows:
-        raise invalid_field("body", "empty CSV: expected a header with customer_id and annual_revenue")
+        raise invalid_field("body", "empty CSV: expected a header with customer_id (and annual_revenue, ...)")
     header = [h.strip() for h in rows[0][1]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -75,15 +91,8 @@ def _account(header: list[str], row: list[str], line: int, index: int) -> Accoun
     if len(row) != len(header):
         return [RowProblem(line, index, "", f"has {len(row)} cells; header has {len(header)}")]
     cells = dict(zip(header, row, strict=True))
-    payload = {
-        "customer_id": cells["customer_id"].strip(),
-        "annual_revenue": cells["annual_revenue"].strip(),
-        "name": cells.get("name", "").strip() or None,
-        "currency": cells.get("currency", "").strip() or "USD",
-        "attributes": {k: _attribute(v) for k, v in cells.items() if k not in KNOWN_COLUMNS},
-    }
     try:
-        return AccountIn.model_validate(payload)
+        return AccountIn.model_validate(_payload(cells))
     except ValidationError as exc:
         return [RowProblem(line, index, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]
 
@@ -114,7 +123,8 @@ def read_accounts_csv(body: bytes) -> ParsedAccounts:
 
 
 def parse_accounts_csv(body: bytes) -> list[AccountIn]:
-    """The API's rule: any bad row rejects the file, each failing field named (`accounts.<row>.<field>`)."""
+    """The API's rule: any bad row rejects the file, each failing field named (`accounts.<row>.<field>`). Each
+    account carries only the file's columns (upsert it with `merge_attributes=True`: a column sets one attribute)."""
     parsed = read_accounts_csv(body)
     if parsed.rejected:
         errors = [

@@ -45,15 +45,18 @@ def upsert_accounts(
     _: IngestKey,
     content_type: Annotated[str, Header()] = "application/json",
 ) -> UpsertResult:
-    """Insert or update accounts from JSON `{"accounts": [...]}` or a `text/csv` export."""
+    """Insert or update accounts from JSON `{"accounts": [...]}` or a `text/csv` export. Only the fields sent
+    (JSON) or the file's columns (CSV; each extra column sets one attribute) are set; the rest keep their
+    stored values, and an explicit null clears `name` or `attributes`. The answer lists the columns set."""
     media = content_type.split(";")[0].strip().lower()
     if media == "text/csv":
-        accounts = parse_accounts_csv(body)
+        accounts, per_column = parse_accounts_csv(body), True
     elif media == "application/json" or media.endswith("+json"):
-        accounts = _parse_json(body).accounts
+        accounts, per_column = _parse_json(body).accounts, False
     else:
         raise Problem(415, f"Content-Type '{media}' is not supported; send application/json or text/csv.")
-    return UpsertResult(upserted=service.upsert_accounts(session, accounts=accounts))
+    upserted = service.upsert_accounts(session, accounts=accounts, merge_attributes=per_column)
+    return UpsertResult(upserted=upserted, columns=service.columns_set(accounts, merge_attributes=per_column))
 
 
 @router.get("/{customer_id}", response_model=AccountRead)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from service.cli import results, runs, server
+from service.cli import erase, results, runs, server
 from service.cli.context import typer_app
 from service.cli.ingest import ingest_app
 from service.cli.keys import keys_app
@@ -17,6 +17,7 @@ app.command()(runs.run)
 app.command()(runs.report)
 app.command()(runs.demo)
 app.command()(results.show)
+app.command()(erase.erase)
 app.add_typer(server.db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ingest_app, name="ingest")

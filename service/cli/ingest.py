@@ -117,7 +117,7 @@ def ingest_accounts(
     count = 0
     if parsed.accounts:
         with open_database().transaction() as session:
-            count = upsert_accounts(session, accounts=parsed.accounts)
+            count = upsert_accounts(session, accounts=parsed.accounts, merge_attributes=True)
     _report_problems(problems)
     console.print(f"accounts: upserted {count}, rejected rows {rejected_lines}")
     if problems:

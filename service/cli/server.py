@@ -48,7 +48,11 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1,
     beat: Annotated[
-        bool, typer.Option(help="Also start runs on PERSONAS_RUN_SCHEDULE (Celery beat; on one worker only).")
+        bool,
+        typer.Option(
+            "--beat",
+            help="Also run the scheduler (the daily retention purge, runs on PERSONAS_RUN_SCHEDULE); one worker only.",
+        ),
     ] = False,
 ) -> None:
     """Run a Celery worker for discovery runs (PERSONAS_QUEUE=celery, broker PERSONAS_BROKER_URL)."""
@@ -56,5 +60,5 @@ def worker(
     from service.runs.tasks import celery_app
 
     configure_logging()
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"]
-    celery_app.worker_main(argv + (["--beat"] if beat else []))
+    arguments = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"]
+    celery_app.worker_main([*arguments, "--beat"] if beat else arguments)

@@ -29,12 +29,13 @@ class Transcript(Base):
     external_id: Mapped[str] = mapped_column(String(300))
     customer_id: Mapped[str] = mapped_column(String(200), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     duration_seconds: Mapped[float | None] = mapped_column(Float, default=None)
     turns: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     redactions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    # Indexed, with started_at: the retention purge selects by age.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now(), index=True)
 
 
 class TranscriptEmbedding(Base):
@@ -61,4 +62,15 @@ class WebhookDelivery(Base):
     source: Mapped[str] = mapped_column(String(32))
     delivery_id: Mapped[str] = mapped_column(String(300))
     transcripts: Mapped[int] = mapped_column(Integer, default=0)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now(), index=True)
+
+
+class WebhookDeliveryCustomer(Base):
+    """Which customers a delivery carried: an erasure removes the customer's delivery records by it."""
+
+    __tablename__ = "webhook_delivery_customers"
+
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)

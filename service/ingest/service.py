@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.domain_errors import TooLarge
-from service.ingest.models import Transcript, WebhookDelivery
+from service.ingest.models import Transcript, WebhookDelivery, WebhookDeliveryCustomer
 from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, redact_json, redact_turns
 from service.ingest.schemas import IngestResult, TranscriptIn
 from service.upsert import insert_for
@@ -77,16 +77,26 @@ def store_transcripts(session: Session, *, source: str, transcripts: Sequence[Tr
     return IngestResult(accepted=len(inserted), duplicates=len(rows) - len(inserted))
 
 
-def claim_delivery(session: Session, *, source: str, delivery_id: str, transcripts: int) -> bool:
-    """Record a webhook delivery id; False when it was seen before (a replay to acknowledge, not store)."""
+def claim_delivery(
+    session: Session, *, source: str, delivery_id: str, transcripts: Sequence[TranscriptIn]
+) -> bool:
+    """Record a webhook delivery id and the customers it carried (an erasure removes the record by them);
+    False when it was seen before (a replay to acknowledge, not store)."""
     table = WebhookDelivery.__table__
     statement = (
         insert_for(session, table)
-        .values(source=source, delivery_id=delivery_id, transcripts=transcripts)
+        .values(source=source, delivery_id=delivery_id, transcripts=len(transcripts))
         .on_conflict_do_nothing(index_elements=["source", "delivery_id"])
         .returning(table.c.id)
     )
-    return session.execute(statement).first() is not None
+    claimed = session.execute(statement).first()
+    if claimed is None:
+        return False
+    customers = sorted({t.customer_id for t in transcripts})
+    if customers:
+        rows = [{"delivery_id": claimed[0], "customer_id": c} for c in customers]
+        session.execute(insert(WebhookDeliveryCustomer), rows)
+    return True
 
 
 def list_transcripts(

@@ -81,7 +81,7 @@ def receive_webhook(
     transcripts = _validated(delivery.transcripts)
     service.check_text_limits(transcripts, max_turn_chars=settings.max_turn_chars)
     if delivery.delivery_id and not service.claim_delivery(
-        session, source=source, delivery_id=delivery.delivery_id, transcripts=len(transcripts)
+        session, source=source, delivery_id=delivery.delivery_id, transcripts=transcripts
     ):
         return IngestResult(accepted=0, duplicates=len(transcripts))
     result = service.store_transcripts(session, source=source, transcripts=transcripts)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
+
+from service.json_response import dumps_finite
 
 MAX_ENTRIES = 16
 
@@ -19,8 +20,8 @@ def _default(value: Any) -> Any:
 
 
 def encode(payload: Any) -> tuple[bytes, str]:
-    """Compact JSON and its strong ETag (a hash of exactly those bytes)."""
-    body = json.dumps(payload, separators=(",", ":"), default=_default, ensure_ascii=False).encode()
+    """Compact JSON (never NaN or Infinity) and its strong ETag (a hash of exactly those bytes)."""
+    body = dumps_finite(payload, default=_default)
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from service.deps import AdminKey, ReadKey, ReadSession, WriteSession
+from service.json_response import FiniteJSONResponse
 from service.pagination import decode_cursor, encode_cursor
 from service.personas import service
 from service.personas.cache import EncodedCache, encode
@@ -125,4 +126,4 @@ def list_customers(
     rows = service.list_customers(session, run=run, limit=limit + 1, after=decode_cursor(cursor), **filters)
     items = rows[:limit]
     next_cursor = encode_cursor(items[-1].customer_id) if len(rows) > limit else None
-    return JSONResponse(jsonable_encoder(CustomerPage(items=items, next_cursor=next_cursor)))
+    return FiniteJSONResponse(jsonable_encoder(CustomerPage(items=items, next_cursor=next_cursor)))

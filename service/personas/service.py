@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from pipelines.match import PreviousPersona
+from service.audit.models import AuditEvent
 from service.audit.schemas import AuditAction
 from service.audit.service import record
 from service.errors import Conflict, NotFound
@@ -92,12 +93,18 @@ def previous_personas(session: Session) -> list[PreviousPersona]:
     return [PreviousPersona(id=pid, centroid=np.frombuffer(blob, dtype=np.float32)) for pid, blob in rows]
 
 
-def persona_list_key(session: Session, run_id: str | None) -> tuple[str, int, Any]:
-    """(run id, number of human labels, latest label change): everything that can change the answer of
-    `GET /v1/personas`, read in one statement so an unchanged poll costs a single round trip.
-    Not found / conflict as `resolve_run` when the run is missing or has not succeeded."""
+def persona_list_key(session: Session, run_id: str | None) -> tuple[str, int, Any, Any]:
+    """(run id, number of human labels, latest label change, latest erasure): everything that can change the
+    answer of `GET /v1/personas` (an erasure edits stored personas), read in one statement so an unchanged
+    poll costs a single round trip. Not found / conflict as `resolve_run` when the run is missing or has not
+    succeeded."""
     label_count = select(func.count()).select_from(PersonaLabel).scalar_subquery()
     label_latest = select(func.max(PersonaLabel.updated_at)).scalar_subquery()
+    erased = (
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.action == AuditAction.CUSTOMER_ERASED.value)
+        .scalar_subquery()
+    )
     if run_id is None:
         latest = (
             select(Run.id)
@@ -106,16 +113,19 @@ def persona_list_key(session: Session, run_id: str | None) -> tuple[str, int, An
             .limit(1)
             .scalar_subquery()
         )
-        found, count, changed = session.execute(select(latest, label_count, label_latest)).one()
+        found, count, changed, erasure = session.execute(
+            select(latest, label_count, label_latest, erased)
+        ).one()
         if found is None:
             raise NotFound(NO_RUN_YET)
-        return str(found), int(count), changed
-    row = session.execute(select(Run.status, label_count, label_latest).where(Run.id == run_id)).first()
+        return str(found), int(count), changed, erasure
+    query = select(Run.status, label_count, label_latest, erased).where(Run.id == run_id)
+    row = session.execute(query).first()
     if row is None:
         raise NotFound(f"No run '{run_id}'.")
     if row[0] != RunStatus.succeeded:
         raise Conflict(f"Run '{run_id}' is {row[0]}; personas exist only for succeeded runs.")
-    return run_id, int(row[1]), row[2]
+    return run_id, int(row[1]), row[2], row[3]
 
 
 def persona_list(session: Session, run: Run) -> PersonaList:

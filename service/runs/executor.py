@@ -11,6 +11,7 @@ from service.audit.schemas import AuditAction
 from service.audit.service import record
 from service.config import Settings
 from service.db import Database
+from service.retention.schedule import DailyPurge
 from service.runs import flow, service
 from service.runs.schedule import RunSchedule
 from service.runs.schemas import RunCreate
@@ -38,6 +39,7 @@ class InlineExecutor:
         self._thread: threading.Thread | None = None
         self._recovered = False
         self._schedule: RunSchedule | None = None
+        self.purge = DailyPurge(database, settings)
 
     def start(self) -> None:
         self._recover()
@@ -77,7 +79,8 @@ class InlineExecutor:
             try:
                 run_id = self._queue.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                # Runs queued by another process (e.g. `personas run`) are found by looking now and then.
+                # While idle: the daily retention purge, and runs queued by another process (e.g. `personas run`).
+                self.purge.tick()
                 run_id = self._next_queued()
                 if run_id is None:
                     continue

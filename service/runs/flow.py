@@ -19,6 +19,7 @@ from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput
 from service.accounts.models import Account as AccountRow
 from service.config import Settings
 from service.db import Database
+from service.erasure.service import reapply_erasures
 from service.ingest.models import Transcript
 from service.personas import service as personas
 from service.personas.build import customer_rows, job_transcripts, stored_personas
@@ -217,6 +218,7 @@ def store_result(
             customers=customers,
             job_transcripts=job_transcripts(result),
         )
+        reapply_erasures(session, run_id=run_id, transcripts=snapshot.transcripts)
         # Storing is timed up to the commit that follows; the rest is measured where it happened.
         seconds = {**timings, "storing": time.perf_counter() - clock}
         summary.timings = {k: round(v, 3) for k, v in seconds.items()}

@@ -11,6 +11,7 @@ from celery.signals import worker_ready
 
 from service.config import get_settings
 from service.db import Database
+from service.retention.schedule import PURGE_EVERY, purge_now, utc_now
 from service.runs import flow, service
 from service.runs.schedule import SCHEDULED_TASK, beat_schedule, start_if_idle
 from service.runs.worker import shared_embedder, warm_up_once
@@ -23,9 +24,15 @@ celery_app.conf.update(
     task_reject_on_worker_lost=True,
     broker_connection_retry_on_startup=True,
     include=["service.shifts.tasks"],  # persona-shift alert delivery
+    # `personas worker --beat` runs the scheduler: the retention purge once a day, and scheduled runs.
+    beat_schedule={
+        "personas-retention-purge": {
+            "task": "personas.purge_expired",
+            "schedule": PURGE_EVERY.total_seconds(),
+        },
+        **(beat_schedule(settings.run_schedule) if settings.run_schedule else {}),
+    },
 )
-if settings.run_schedule:  # served by `personas worker --beat`
-    celery_app.conf.beat_schedule = beat_schedule(settings.run_schedule)
 # A running run whose heartbeat is older than this is taken to have lost its worker.
 STALE_AFTER = timedelta(minutes=15)
 
@@ -50,6 +57,12 @@ def run_discovery(run_id: str) -> bool:
 def scheduled_run() -> str | None:
     """Celery beat's tick: queue a run unless one is queued or running."""
     return start_if_idle(worker_database(), run_discovery.delay)
+
+
+@celery_app.task(name="personas.purge_expired")
+def purge_expired_task() -> dict[str, int]:
+    """The daily retention purge (PERSONAS_RETENTION_DAYS, webhook delivery records past the replay window)."""
+    return purge_now(worker_database(), get_settings(), utc_now()).model_dump()
 
 
 @worker_ready.connect
