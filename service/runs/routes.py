@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from service.deps import AdminKey, DatabaseDep, ReadKey, ReadSession
-from service.domain_errors import NotFound, invalid_field
-from service.pagination import decode_cursor, encode_cursor
+from service.domain_errors import NotFound
+from service.pagination import newest_first_cursor
 from service.runs import service
 from service.runs.executor import start_run as queue_and_submit
 from service.runs.schemas import RunCreate, RunPage, RunQueued, RunRead, RunStatus
@@ -31,15 +31,9 @@ def list_runs(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RunPage:
     """Runs, newest first."""
-    before = decode_cursor(cursor)
-    try:
-        runs = service.list_runs(session, limit=limit + 1, before=before)
-    except ValueError:
-        raise invalid_field("cursor", "is not a cursor this API issued") from None
+    runs = service.list_runs(session, limit=limit + 1, cursor=cursor)
     items = [service.run_read(r) for r in runs[:limit]]
-    last = runs[limit - 1] if len(runs) > limit else None
-    next_cursor = encode_cursor(f"{last.created_at.isoformat()}|{last.id}") if last else None
-    return RunPage(items=items, next_cursor=next_cursor)
+    return RunPage(items=items, next_cursor=newest_first_cursor(runs, limit))
 
 
 @router.get("/{run_id}", response_model=RunRead)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.domain_errors import NotFound
+from service.pagination import newest_first_page
 from service.runs.models import Run
 from service.runs.schemas import ACTIVE_STATUSES, RunRead, RunStatus, RunSummary, StoredRunSummary
 
@@ -29,14 +30,9 @@ def get_run(session: Session, run_id: str) -> Run | None:
     return session.get(Run, run_id)
 
 
-def list_runs(session: Session, *, limit: int, before: str | None = None) -> list[Run]:
-    """Newest first; `before` is the created_at|id key of the last run of the previous page."""
-    query = select(Run).order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
-    if before is not None:
-        stamp, _, run_id = before.partition("|")
-        created = datetime.fromisoformat(stamp)
-        query = query.where((Run.created_at < created) | ((Run.created_at == created) & (Run.id < run_id)))
-    return list(session.scalars(query))
+def list_runs(session: Session, *, limit: int, cursor: str | None = None) -> list[Run]:
+    """Newest first, after the run the cursor names."""
+    return list(session.scalars(newest_first_page(select(Run), Run.created_at, Run.id, cursor).limit(limit)))
 
 
 def latest_succeeded(session: Session) -> Run | None:

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from service.deps import ReadKey, ReadSession
-from service.domain_errors import invalid_field
-from service.pagination import decode_cursor, encode_cursor
+from service.pagination import newest_first_cursor
 from service.shifts import service
 from service.shifts.schemas import AlertPage, RunChanges
 
@@ -32,12 +31,6 @@ def list_alerts(
 ) -> AlertPage:
     """Persona-shift events, newest first, with their delivery status (pending, sent, failed), attempts and
     last error."""
-    before = decode_cursor(cursor)
-    try:
-        alerts = service.list_alerts(session, limit=limit + 1, before=before)
-    except ValueError:
-        raise invalid_field("cursor", "is not a cursor this API issued") from None
+    alerts = service.list_alerts(session, limit=limit + 1, cursor=cursor)
     items = [service.alert_read(a) for a in alerts[:limit]]
-    last = alerts[limit - 1] if len(alerts) > limit else None
-    next_cursor = encode_cursor(f"{last.created_at.isoformat()}|{last.id}") if last else None
-    return AlertPage(items=items, next_cursor=next_cursor)
+    return AlertPage(items=items, next_cursor=newest_first_cursor(alerts, limit))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session, aliased
 
 from pipelines.shift import PersonaFigures, Shift, compare_runs
 from service.domain_errors import Conflict
+from service.pagination import newest_first_page
 from service.personas.models import CustomerAssignment
 from service.personas.schemas import Persona
 from service.personas.service import resolve_run, run_personas
@@ -150,14 +150,7 @@ def alert_read(alert: PersonaAlert) -> AlertRead:
     )
 
 
-def list_alerts(session: Session, *, limit: int, before: str | None = None) -> list[PersonaAlert]:
-    """Newest first; `before` is the created_at|id key of the last alert of the previous page."""
-    query = select(PersonaAlert).order_by(PersonaAlert.created_at.desc(), PersonaAlert.id.desc()).limit(limit)
-    if before is not None:
-        stamp, _, alert_id = before.partition("|")
-        created = datetime.fromisoformat(stamp)
-        query = query.where(
-            (PersonaAlert.created_at < created)
-            | ((PersonaAlert.created_at == created) & (PersonaAlert.id < alert_id))
-        )
-    return list(session.scalars(query))
+def list_alerts(session: Session, *, limit: int, cursor: str | None = None) -> list[PersonaAlert]:
+    """Newest first, after the alert the cursor names."""
+    query = newest_first_page(select(PersonaAlert), PersonaAlert.created_at, PersonaAlert.id, cursor)
+    return list(session.scalars(query.limit(limit)))

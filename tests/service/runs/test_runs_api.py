@@ -59,3 +59,26 @@ def test_interrupted_runs_are_failed_at_start_up(
     with TestClient(create_app(settings, db)) as client:
         run = client.get(f"/v1/runs/{'a' * 32}", headers=auth(keys["read"])).json()
     assert run["status"] == "failed" and run["error"].startswith("interrupted")
+
+
+def test_run_listing_pages_newest_first_and_ties_break_by_id(
+    client: TestClient, db: Database, keys: dict[str, str]
+) -> None:
+    """Five runs, two sharing a created_at to the microsecond: pages of two walk each run exactly once."""
+    same = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    stamps = [datetime(2026, 11, 30, 8, n, tzinfo=UTC) for n in range(3)] + [same, same]
+    with db.transaction() as session:
+        for n, stamp in enumerate(stamps):
+            session.add(Run(id=f"run{n:029d}", status="failed", progress=1.0, params={}, created_at=stamp))
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = client.get("/v1/runs", headers=auth(keys["read"]), params=params).json()
+        seen += [run["id"] for run in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"run{n:029d}" for n in (4, 3, 2, 1, 0)]
+    bad = client.get("/v1/runs", headers=auth(keys["read"]), params={"cursor": "bm90LWEtdGltZXxy"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
