@@ -13,7 +13,7 @@ from pipelines.shift import Shift
 from pipelines.shift_plots import migration_sankey
 from pipelines.shift_rules import findings
 from service.personas.service import list_customers
-from service.reports.charts import _fragment, plot_text
+from service.reports.charts import chart_fragment, plot_text
 from service.runs.models import Run
 from service.shifts.service import moved_ids, previous_succeeded, shift_between
 
@@ -71,12 +71,14 @@ def since_last_run(session: Session, run: Run) -> dict[str, Any] | None:
     colours = {c.id: PERSONA_PALETTE[i % len(PERSONA_PALETTE)] for i, c in enumerate(shift.personas)}
     flows = [(m.from_id, m.to_id, m.customers) for m in shift.migrations]
     figure = migration_sankey(flows, {pid: plot_text(label) for pid, label in label_of.items()}, colours)
+    sankey = chart_fragment(figure, SANKEY_ID, height=max(320, 60 * len(shift.personas)))
     return {
         "previous_run_id": previous.id,
         "previous_finished_at": previous.finished_at,
         "sentences": [f.text for f in findings(shift)],
         "rows": _rows(shift),
-        "sankey": Markup(_fragment(figure, SANKEY_ID, height=max(320, 60 * len(shift.personas)))),
+        "sankey": Markup(sankey.html),
+        "trace_types": sankey.trace_types,  # the page's Plotly bundle must draw these too
         "moved_customers": sum(m.customers for m in shift.migrations if m.from_id != m.to_id),
         "shared_customers": sum(m.customers for m in shift.migrations),
         "core_growth_before": shift.core_growth_before,

@@ -81,7 +81,7 @@ def plot_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _fragment(fig: go.Figure, div_id: str, height: int | None = None) -> ChartFragment:
+def chart_fragment(fig: go.Figure, div_id: str, height: int | None = None) -> ChartFragment:
     height = height or HEIGHTS[div_id]
     fig.update_layout(height=height, autosize=True)
     # Plotly writes the figure as JSON with "<" escaped to \u003c, so no label can close the script.
@@ -114,7 +114,7 @@ def quadrant_chart(personas: Sequence[ChartPersona]) -> ChartFragment:
     fig = value_cost_quadrant(points)
     fig.update_traces(cliponaxis=False)  # a label near an edge may run into the margin rather than be cut
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0})
-    return _fragment(fig, QUADRANT_ID)
+    return chart_fragment(fig, QUADRANT_ID)
 
 
 def _empty_note(text: str) -> dict[str, object]:
@@ -163,8 +163,8 @@ def map_chart(
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         fig.update_layout(annotations=[_empty_note("No customer map was stored for this run.")])
-        return _fragment(fig, MAP_ID, height=EMPTY_HEIGHT)
-    return _fragment(fig, MAP_ID)
+        return chart_fragment(fig, MAP_ID, height=EMPTY_HEIGHT)
+    return chart_fragment(fig, MAP_ID)
 
 
 def share_chart(
@@ -181,10 +181,10 @@ def share_chart(
         fig.update_layout(
             annotations=[_empty_note("No dated contacts in this run: share by month cannot be shown.")]
         )
-        return _fragment(fig, SHARE_ID, height=EMPTY_HEIGHT)
+        return chart_fragment(fig, SHARE_ID, height=EMPTY_HEIGHT)
     fig = persona_share_over_time(list(months), usable, title="Persona share of contacts by month")
     fig.update_layout(
         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "traceorder": "normal"}
     )
     _recolour(fig, {plot_text(label): colour for label, colour in colour_of.items()}, lines=True)
-    return _fragment(fig, SHARE_ID)
+    return chart_fragment(fig, SHARE_ID)

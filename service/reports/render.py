@@ -57,9 +57,14 @@ def _css() -> str:
 
 
 def _charts(
-    views: list[dict[str, Any]], label_of: dict[str, str], colour_of: dict[str, str], data: ReportData
+    views: list[dict[str, Any]],
+    label_of: dict[str, str],
+    colour_of: dict[str, str],
+    data: ReportData,
+    other_traces: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The three chart fragments and what the template says about them."""
+    """The three chart fragments and what the template says about them; `other_traces`: trace types drawn
+    elsewhere on the page (the Sankey of "Since the last run"), which the inlined Plotly bundle must draw too."""
     colour_by_label = {label_of[pid]: colour for pid, colour in colour_of.items()}
     quadrant = [
         ChartPersona(
@@ -79,7 +84,9 @@ def _charts(
     }
     return {
         **{name: Markup(chart.html) for name, chart in charts.items()},
-        "plotly_js": Markup(plotly_js(t for chart in charts.values() for t in chart.trace_types)),
+        "plotly_js": Markup(
+            plotly_js({t for chart in charts.values() for t in chart.trace_types} | other_traces)
+        ),
         "map_points": len(points),
         "share_months": months,
         "has_share": bool(months) and any(len(v) == len(months) for v in shares.values()),
@@ -115,7 +122,9 @@ def render_report(
         "personas": views,
         "grade_colours": GRADE_COLOURS,
         "grade_names": view.GRADE_NAMES,
-        **_charts(views, label_of, colour_of, report_data),
+        **_charts(
+            views, label_of, colour_of, report_data, (since_last_run or {}).get("trace_types", frozenset())
+        ),
         "pond_in": [e.model_dump() for e in report_data.pond.in_],
         "pond_out": [e.model_dump() for e in report_data.pond.out],
         "accounts": accounts,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from service.db import Database
+from tests.browser import chromium_driver, wait_for
 from tests.service.conftest import auth
 from tests.service.shifts.planted import AFTER, AVOID, BEFORE, LABELS, STEADY, store_shift
 
@@ -25,8 +27,12 @@ def section(html: str) -> str:
 
 def test_the_report_says_what_changed(client: TestClient, db: Database, keys: dict[str, str]) -> None:
     store_shift(db)
-    html = section(report(client, keys["read"], AFTER))
+    page = report(client, keys["read"], AFTER)
+    html = section(page)
     assert BEFORE in html
+    # The Sankey is inlined as its chart (not as text), and the page carries a Plotly bundle that draws it:
+    # the basic partial bundle has no Sankey.
+    assert "ChartFragment" not in page and "(basic - minified)" not in page
     assert "20 of the 100 customers present in both runs changed persona" in html
     assert f"“{LABELS[AVOID]}” grew from 10.0% to 27.3%" in html
     assert f"Cost to serve per customer of “{LABELS[STEADY]}” rose 25%" in html
@@ -42,3 +48,23 @@ def test_the_report_says_what_changed(client: TestClient, db: Database, keys: di
 def test_a_first_run_has_no_such_section(client: TestClient, db: Database, keys: dict[str, str]) -> None:
     store_shift(db)
     assert 'id="since-last-run"' not in report(client, keys["read"], BEFORE)
+
+
+def test_the_migration_sankey_draws_in_a_browser(
+    client: TestClient, db: Database, keys: dict[str, str], tmp_path: Path
+) -> None:
+    """The three charts of every report and the Sankey of "Since the last run" all draw, without errors."""
+    store_shift(db)
+    page = tmp_path / "report.html"
+    page.write_text(report(client, keys["read"], AFTER), encoding="utf-8")
+    driver = chromium_driver()
+    try:
+        driver.get(page.as_uri())
+        assert wait_for(driver, "return document.querySelectorAll('.chart .plot-container').length", 4) == 4
+        assert (
+            driver.execute_script("return document.querySelectorAll('#chart-migration .sankey').length") >= 1
+        )
+        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert not errors, errors
+    finally:
+        driver.quit()
