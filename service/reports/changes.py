@@ -1,5 +1,5 @@
 """The report's "Since the last run" section: what changed against the previous succeeded run, in words, as a
-table and as a Sankey of where customers went, with the accounts that left the core-growth persona."""
+table and as bars of where each persona's customers went, with the accounts that left the core-growth persona."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from pipelines.plots import PERSONA_PALETTE
 from pipelines.shift import Shift
-from pipelines.shift_plots import migration_sankey
+from pipelines.shift_plots import migration_bars
 from pipelines.shift_rules import findings
 from service.personas.service import list_customers
 from service.reports.charts import chart_fragment, plot_text
 from service.runs.models import Run
 from service.shifts.service import moved_ids, previous_succeeded, shift_between
 
-SANKEY_ID = "chart-migration"
+MIGRATION_ID = "chart-migration"
 MOVERS_SHOWN = 25
 
 
@@ -70,15 +70,15 @@ def since_last_run(session: Session, run: Run) -> dict[str, Any] | None:
     label_of = {c.id: c.label for c in shift.personas}
     colours = {c.id: PERSONA_PALETTE[i % len(PERSONA_PALETTE)] for i, c in enumerate(shift.personas)}
     flows = [(m.from_id, m.to_id, m.customers) for m in shift.migrations]
-    figure = migration_sankey(flows, {pid: plot_text(label) for pid, label in label_of.items()}, colours)
-    sankey = chart_fragment(figure, SANKEY_ID, height=max(320, 60 * len(shift.personas)))
+    figure = migration_bars(flows, {pid: plot_text(label) for pid, label in label_of.items()}, colours)
+    migration = chart_fragment(figure, MIGRATION_ID, height=max(320, 60 * len(shift.personas)))
     return {
         "previous_run_id": previous.id,
         "previous_finished_at": previous.finished_at,
         "sentences": [f.text for f in findings(shift)],
         "rows": _rows(shift),
-        "sankey": Markup(sankey.html),
-        "trace_types": sankey.trace_types,  # the page's Plotly bundle must draw these too
+        "migration_chart": Markup(migration.html),
+        "trace_types": migration.trace_types,  # the page's Plotly bundle must draw these too
         "moved_customers": sum(m.customers for m in shift.migrations if m.from_id != m.to_id),
         "shared_customers": sum(m.customers for m in shift.migrations),
         "core_growth_before": shift.core_growth_before,

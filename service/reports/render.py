@@ -64,7 +64,7 @@ def _charts(
     other_traces: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The three chart fragments and what the template says about them; `other_traces`: trace types drawn
-    elsewhere on the page (the Sankey of "Since the last run"), which the inlined Plotly bundle must draw too."""
+    elsewhere on the page (the migration chart of "Since the last run"), which the inlined Plotly bundle must draw too."""
     colour_by_label = {label_of[pid]: colour for pid, colour in colour_of.items()}
     quadrant = [
         ChartPersona(

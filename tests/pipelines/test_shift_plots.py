@@ -1,22 +1,23 @@
-"""The migration Sankey: nodes per side, links as thick as the customers they carry."""
+"""The migration chart: one bar per persona before, split by where its customers are now."""
 
 from __future__ import annotations
 
-from pipelines.shift_plots import migration_sankey
+from pipelines.shift_plots import migration_bars
 
 
-def test_sankey_links_follow_the_flows() -> None:
+def test_bars_follow_the_flows() -> None:
     flows = [("a", "a", 40), ("a", "c", 10), ("old", "c", 10), ("b", "b", 0)]
-    fig = migration_sankey(
-        flows, {"a": "Growth", "c": "Avoid", "old": "Old"}, {"a": "#4c78a8", "c": "#e45756"}
-    )
-    sankey = fig.data[0]
-    assert list(sankey.node.label) == ["Growth (before)", "Old (before)", "Growth (now)", "Avoid (now)"]
-    assert list(zip(sankey.link.source, sankey.link.target, sankey.link.value, strict=True)) == [
-        (0, 2, 40),
-        (0, 3, 10),
-        (1, 3, 10),
-    ]
-    # a persona without a colour (gone) is drawn grey; moves are drawn stronger than stays
-    assert sankey.node.color[1] == "#9e9e9e"
-    assert sankey.link.color[0].endswith("0.35)") and sankey.link.color[1].endswith("0.75)")
+    fig = migration_bars(flows, {"a": "Growth", "c": "Avoid", "old": "Old"}, {"a": "#4c78a8", "c": "#e45756"})
+    assert [trace.type for trace in fig.data] == ["bar", "bar"]  # the basic Plotly bundle draws it
+    growth_now, avoid_now = fig.data
+    assert list(growth_now.y) == ["Growth", "Old"]  # rows: personas before (an empty flow draws no row)
+    assert list(growth_now.x) == [40, 0] and list(avoid_now.x) == [10, 10]
+    assert growth_now.name == "now Growth" and avoid_now.marker.color == "#e45756"
+    # stays are solid and labelled, moves hatched
+    assert list(growth_now.text) == ["stayed", ""] and list(avoid_now.text) == ["moved", "moved"]
+    assert list(avoid_now.marker.pattern.shape) == ["/", "/"] and growth_now.marker.pattern.shape[0] == ""
+
+
+def test_a_persona_without_a_colour_is_grey() -> None:
+    fig = migration_bars([("gone", "new", 5)], {}, {})
+    assert fig.data[0].marker.color == "#9e9e9e" and list(fig.data[0].y) == ["gone"]
