@@ -24,8 +24,12 @@ def upsert_accounts(session: Session, *, accounts: Sequence[AccountIn]) -> int:
     concurrent batches sharing accounts wait for each other instead of deadlocking (PostgreSQL row locks).
     """
     latest = {a.customer_id: a for a in accounts}
+    dumped = [latest[customer_id].model_dump() for customer_id in sorted(latest)]
+    counting = RedactionBudget(counting=True)  # the whole batch is counted before any matcher runs
+    for row in dumped:
+        _redacted(row, counting)
     budget = RedactionBudget()
-    rows = [_redacted(latest[customer_id].model_dump(), budget) for customer_id in sorted(latest)]
+    rows = [_redacted(row, budget) for row in dumped]
     table = Account.__table__
     for start in range(0, len(rows), _CHUNK):
         statement = insert_for(session, table)
