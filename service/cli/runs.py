@@ -12,7 +12,6 @@ from service.cli.context import console, open_database
 from service.config import get_settings
 from service.domain_errors import DomainError
 
-
 # `personas run [--wait]` starts a run; `personas run cancel ID` stops one. A group whose callback starts the
 # run when no subcommand follows (so `personas run` keeps working as before).
 run_app = typer.Typer(
