@@ -24,6 +24,11 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./personas.db"
     bootstrap_admin_key: str | None = None
+    key_hash_secret: SecretStr | None = Field(
+        default=None,
+        description="keys the hash of stored API keys (32+ characters); unset = a secret generated per install "
+        "and stored in the database",
+    )
     embedding_model: str | None = Field(default=None, description="sentence-transformers name or path")
     embedding_backend: str = Field(
         default=DEFAULT_EMBEDDING_BACKEND, description=f"embedding inference engine: {', '.join(BACKENDS)}"
@@ -94,6 +99,13 @@ class Settings(BaseSettings):
     def _strong_key(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 16:
             raise ValueError("PERSONAS_BOOTSTRAP_ADMIN_KEY must be at least 16 characters")
+        return value
+
+    @field_validator("key_hash_secret")
+    @classmethod
+    def _long_hash_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("PERSONAS_KEY_HASH_SECRET must be at least 32 characters")
         return value
 
     @property

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from service.auth.models import ApiKey
-from service.auth.service import authenticate, scope_allows
+from service.auth.service import authenticate, needs_use_recorded, record_use, scope_allows
 from service.config import Settings
 from service.db import Database
 from service.errors import Problem
@@ -68,7 +68,10 @@ def require_scope(scope: str) -> Callable[..., ApiKey]:
         with database.session() as session:
             key = authenticate(session, credentials.credentials)
         if key is None:
-            raise Problem(401, "Unknown or revoked API key.", headers=UNAUTHORIZED_HEADERS)
+            raise Problem(401, "Unknown, revoked or expired API key.", headers=UNAUTHORIZED_HEADERS)
+        if needs_use_recorded(key):  # at most once a minute per key: polling does not write every time
+            with database.transaction() as session:
+                record_use(session, key.id)
         if not scope_allows(key.scope, scope):
             raise Problem(403, f"This key has scope '{key.scope}'; this endpoint needs '{scope}'.")
         return key

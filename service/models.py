@@ -2,7 +2,7 @@
 
 from service.accounts.models import Account
 from service.audit.models import AuditEvent
-from service.auth.models import ApiKey
+from service.auth.models import ApiKey, InstallSecret
 from service.db import Base
 from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
 from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CustomerAssignment",
+    "InstallSecret",
     "PersonaLabel",
     "Run",
     "RunPersona",
