@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,6 +16,7 @@ from service.config import Settings, get_settings
 from service.db import Database
 from service.errors import install_error_handlers
 from service.limits import BodySizeLimit
+from service.logs import redact_access_log
 from service.openapi_schema import with_problem_responses
 from service.personas.cache import EncodedCache
 from service.router import api_router
@@ -25,6 +26,18 @@ DESCRIPTION = (
     "Support-log persona discovery: ingest chat and call transcripts, discover 2-4 expectations personas, "
     "price them by revenue and cost to serve, and flag the core-growth persona."
 )
+
+
+def _route_paths(routes: Sequence[Any]) -> list[str]:
+    """Every route's path template, included routers' too (FastAPI keeps those behind `original_router`)."""
+    paths: list[str] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            paths += _route_paths(included.routes)
+        elif isinstance(getattr(route, "path", None), str):
+            paths.append(route.path)
+    return paths
 
 
 def create_app(
@@ -50,6 +63,7 @@ def create_app(
     app.state.persona_cache = EncodedCache()
     install_error_handlers(app)
     app.include_router(api_router)
+    redact_access_log(_route_paths(app.routes))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     def openapi() -> dict[str, Any]:
