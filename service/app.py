@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from service.auth.guard import ApiKeyGuard
 from service.auth.service import ensure_bootstrap_key
 from service.config import Settings, get_settings
 from service.db import Database
@@ -28,15 +29,16 @@ DESCRIPTION = (
 )
 
 
-def _route_paths(routes: Sequence[Any]) -> list[str]:
-    """Every route's path template, included routers' too (FastAPI keeps those behind `original_router`)."""
-    paths: list[str] = []
+def _route_paths(routes: Sequence[Any]) -> list[tuple[str, frozenset[str]]]:
+    """Every route's path template and methods, included routers' too (FastAPI keeps those behind
+    `original_router`)."""
+    paths: list[tuple[str, frozenset[str]]] = []
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
             paths += _route_paths(included.routes)
         elif isinstance(getattr(route, "path", None), str):
-            paths.append(route.path)
+            paths.append((route.path, frozenset(getattr(route, "methods", None) or ())))
     return paths
 
 
@@ -63,8 +65,16 @@ def create_app(
     app.state.persona_cache = EncodedCache()
     install_error_handlers(app)
     app.include_router(api_router)
-    redact_access_log(_route_paths(app.routes))
+    paths = _route_paths(app.routes)
+    redact_access_log([path for path, _ in paths])
+    keyed = [
+        (p, methods) for p, methods in paths if p.startswith("/v1/") and not p.startswith("/v1/webhooks/")
+    ]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Added last, so outermost: the key is checked before the body size or anything else.
+    app.add_middleware(
+        ApiKeyGuard, database=database, failures_per_minute=settings.auth_failures_per_minute, routes=keyed
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     cost_per_email: float = Field(default=CostRates.per_email, ge=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_turn_chars: int = Field(default=20_000, gt=0)
+    auth_failures_per_minute: int = Field(
+        default=20, ge=1, description="401s one client IP may get per minute before it gets 429 (in memory)"
+    )
     max_queued_runs: int = Field(
         default=3, ge=1, description="runs that may wait in the queue; more are refused with 429"
     )

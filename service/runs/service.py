@@ -134,7 +134,7 @@ def finish_run(
     run = session.get(Run, run_id, with_for_update=True, populate_existing=True)
     if run is None:
         raise NotFound(f"No run '{run_id}'.")
-    if run.status != RunStatus.running:
+    if run.status not in ACTIVE_STATUSES:
         raise RunCancelled(run_id)
     run.summary, run.report_data = summary.model_dump(mode="json"), report_data
     run.config, run.model_name, run.snapshot_transcript_id = config, model_name, snapshot_transcript_id
