@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from functools import lru_cache
 
@@ -12,6 +14,7 @@ from pipelines.embed import BACKENDS
 from pipelines.types import CostRates
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
+MIN_WEBHOOK_SECRET_BYTES = 16
 LABELLERS = ("extractive", "openai")  # pipelines.labeller.ExtractiveLabeller, service.personas.labeller
 # The fastest backend within the quality bars whose vectors do not depend on the batch: a transcript gets the
 # same vector however it is embedded, so the same data in any order gives the same personas
@@ -89,6 +92,14 @@ class Settings(BaseSettings):
             raise ValueError("PERSONAS_LABELLER_URL must be an http:// or https:// URL")
         return self
 
+    @model_validator(mode="after")
+    def _strong_webhook_secrets(self) -> Settings:
+        for source, secret in self.webhook_secrets.items():
+            problem = webhook_secret_problem(source, secret)
+            if problem:
+                raise ValueError(f"PERSONAS_WEBHOOK_SECRET_{source.upper()} {problem}")
+        return self
+
     @field_validator("embedding_backend")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -127,6 +138,29 @@ class Settings(BaseSettings):
     def webhook_secret(self, source: str) -> str | None:
         """Secret of a webhook source; None means the source is disabled."""
         return self.webhook_secrets.get(source) or None
+
+
+def webhook_secret_problem(source: str, secret: str) -> str | None:
+    """What is wrong with a webhook source's shared secret, in words that never repeat it; None if usable.
+    A short secret can be guessed and then any payload forged: at least MIN_WEBHOOK_SECRET_BYTES (the generic
+    source's `whsec_` secret counts its decoded bytes, as Standard Webhooks defines it)."""
+    if not secret:
+        return None  # unset: the source is disabled
+    if source != "generic":
+        return (
+            None
+            if len(secret) >= MIN_WEBHOOK_SECRET_BYTES
+            else f"must be at least {MIN_WEBHOOK_SECRET_BYTES} characters"
+        )
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        return "must be whsec_ followed by base64"
+    return (
+        None
+        if len(key) >= MIN_WEBHOOK_SECRET_BYTES
+        else f"must hold at least {MIN_WEBHOOK_SECRET_BYTES} bytes after whsec_"
+    )
 
 
 def _secrets_from_environment() -> dict[str, str]:

@@ -124,6 +124,21 @@ def test_nul_in_a_persona_label_or_path_is_4xx(
     assert "\x00" not in label
 
 
+@pytest.mark.parametrize("label", ["", " ", "   \t ", "\u200b", " \u200b\u200c "], ids=repr)
+def test_a_blank_label_on_rename_is_422_naming_the_field(
+    client: TestClient, db: Database, keys: dict[str, str], label: str
+) -> None:
+    insert_run(db)
+    admin = auth(keys["admin"])
+    before = client.get(f"/v1/personas/{PERSONA_IDS[0]}", headers=admin).json()["label"]
+    response = client.patch(f"/v1/personas/{PERSONA_IDS[0]}", json={"label": label}, headers=admin)
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == "label"
+    assert client.get(f"/v1/personas/{PERSONA_IDS[0]}", headers=admin).json()["label"] == before
+    renamed = client.patch(f"/v1/personas/{PERSONA_IDS[0]}", json={"label": " Loyal buyers "}, headers=admin)
+    assert renamed.status_code == 200
+
+
 @pytest.mark.parametrize(
     "text", ["\ud800 lone high", "lone low \udfff", "x\x00y", "\u202eevil\u202c", "\ufeff"]
 )
