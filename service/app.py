@@ -16,7 +16,7 @@ from service.auth.service import ensure_bootstrap_key
 from service.config import Settings, get_settings
 from service.db import Database
 from service.errors import install_error_handlers
-from service.limits import BodySizeLimit
+from service.limits import BodySizeLimit, NoSniff
 from service.logs import redact_access_log
 from service.openapi_schema import with_problem_responses
 from service.personas.cache import EncodedCache
@@ -71,10 +71,12 @@ def create_app(
         (p, methods) for p, methods in paths if p.startswith("/v1/") and not p.startswith("/v1/webhooks/")
     ]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    # Added last, so outermost: the key is checked before the body size or anything else.
+    # Added late, so outside: the key is checked before the body size or anything else; every answer (the
+    # guard's 401 and 429 too) says nosniff.
     app.add_middleware(
         ApiKeyGuard, database=database, failures_per_minute=settings.auth_failures_per_minute, routes=keyed
     )
+    app.add_middleware(NoSniff)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -116,7 +116,9 @@ def live_server(settings: Settings, db: Database) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, db), host="127.0.0.1", port=port, log_config=None)
+    from service.cli.server import server_config  # the settings `personas serve` runs with
+
+    config = server_config(create_app(settings, db), host="127.0.0.1", port=port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
