@@ -29,16 +29,32 @@ DESCRIPTION = (
 )
 
 
-def _route_paths(routes: Sequence[Any]) -> list[tuple[str, frozenset[str]]]:
-    """Every route's path template and methods, included routers' too (FastAPI keeps those behind
-    `original_router`)."""
-    paths: list[tuple[str, frozenset[str]]] = []
+Routes = list[tuple[str, frozenset[str], str | None]]
+
+
+def _required_scope(route: Any) -> str | None:
+    """The scope a route's key dependency (service.deps.require_scope) asks for, if any."""
+    pending = list(getattr(getattr(route, "dependant", None), "dependencies", []))
+    while pending:
+        dependency = pending.pop()
+        scope = getattr(dependency.call, "required_scope", None)
+        if isinstance(scope, str):
+            return scope
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def _route_paths(routes: Sequence[Any]) -> Routes:
+    """Every route's path template, methods and required scope, included routers' too (FastAPI keeps those
+    behind `original_router`)."""
+    paths: Routes = []
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
             paths += _route_paths(included.routes)
         elif isinstance(getattr(route, "path", None), str):
-            paths.append((route.path, frozenset(getattr(route, "methods", None) or ())))
+            methods = frozenset(getattr(route, "methods", None) or ())
+            paths.append((route.path, methods, _required_scope(route)))
     return paths
 
 
@@ -66,9 +82,9 @@ def create_app(
     install_error_handlers(app)
     app.include_router(api_router)
     paths = _route_paths(app.routes)
-    redact_access_log([path for path, _ in paths])
+    redact_access_log([path for path, _, _ in paths])
     keyed = [
-        (p, methods) for p, methods in paths if p.startswith("/v1/") and not p.startswith("/v1/webhooks/")
+        route for route in paths if route[0].startswith("/v1/") and not route[0].startswith("/v1/webhooks/")
     ]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Added late, so outside: the key is checked before the body size or anything else; every answer (the

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from service.auth.guard import UNAUTHORIZED_HEADERS
+from service.auth.guard import UNAUTHORIZED_HEADERS, scope_refusal
 from service.auth.models import ApiKey
 from service.auth.service import scope_allows
 from service.config import Settings
@@ -66,9 +66,10 @@ def require_scope(scope: str) -> Callable[..., ApiKey]:
         if key is None:  # only outside /v1/, where the guard does not look
             raise Problem(401, "Missing bearer API key.", headers=UNAUTHORIZED_HEADERS)
         if not scope_allows(key.scope, scope):
-            raise Problem(403, f"This key has scope '{key.scope}'; this endpoint needs '{scope}'.")
+            raise Problem(403, scope_refusal(key.scope, scope))
         return key
 
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by the guard (service/app.py)
     return dependency
 
 

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth.models import ApiKey
-from service.auth.service import authenticate, needs_use_recorded, record_use
+from service.auth.service import authenticate, needs_use_recorded, record_use, scope_allows
 from service.db import Database
 from service.errors import problem_response
 
@@ -59,6 +59,10 @@ class FailureLimiter:
             self._failures.pop(next(iter(self._failures)))
 
 
+def scope_refusal(granted: str, needed: str) -> str:
+    return f"This key has scope '{granted}'; this endpoint needs '{needed}'."
+
+
 def bearer_token(scope: Scope) -> str | None:
     for name, value in scope.get("headers") or []:
         if name == b"authorization":
@@ -92,20 +96,25 @@ class ApiKeyGuard:
         *,
         database: Database,
         failures_per_minute: int,
-        routes: list[tuple[str, frozenset[str]]],
+        routes: list[tuple[str, frozenset[str], str | None]],
     ) -> None:
         self.app, self.database = app, database
         self.limiter = FailureLimiter(failures_per_minute)
-        self.routes = [(template_pattern(template), methods) for template, methods in routes]
+        self.routes = [(template_pattern(template), methods, needed) for template, methods, needed in routes]
 
-    def _guarded(self, scope: Scope) -> bool:
+    def _guarded(self, scope: Scope) -> tuple[bool, str | None]:
+        """Whether the request needs a key, and the scope its route asks for."""
         if scope["type"] != "http":
-            return False
+            return False, None
         path, method = scope.get("path", ""), scope.get("method", "GET")
-        return any(method in methods and pattern.fullmatch(path) for pattern, methods in self.routes)
+        for pattern, methods, needed in self.routes:
+            if method in methods and pattern.fullmatch(path):
+                return True, needed
+        return False, None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self._guarded(scope):
+        guarded, needed = self._guarded(scope)
+        if not guarded:
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
@@ -132,6 +141,9 @@ class ApiKeyGuard:
             self.limiter.failed(client)
             detail = "Missing bearer API key." if token is None else "Unknown, revoked or expired API key."
             await problem_response(401, detail, headers=UNAUTHORIZED_HEADERS)(scope, receive, send)
+            return
+        if needed is not None and not scope_allows(key.scope, needed):  # also before the body is read
+            await problem_response(403, scope_refusal(key.scope, needed))(scope, receive, send)
             return
         scope.setdefault("state", {})["api_key"] = key
         await self.app(scope, receive, send)

@@ -25,6 +25,10 @@ def test_a_bad_key_with_a_large_malformed_body_is_401_not_413_or_422(
     good = {**headers, **auth(keys["ingest"])}
     assert client.post("/v1/transcripts", content=MALFORMED, headers=good).status_code == 413
     assert client.post("/v1/transcripts", content=MALFORMED[:1000], headers=good).status_code == 422
+    # A key with the wrong scope is refused before the body matters too.
+    read = {**headers, **auth(keys["read"])}
+    refused = client.post("/v1/transcripts", content=MALFORMED, headers=read)
+    assert refused.status_code == 403 and "'ingest'" in refused.json()["detail"]
 
 
 def test_authentication_failures_are_limited_per_client(
