@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,12 +11,14 @@ from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 
+from service.auth.guard import ApiKeyGuard
 from service.auth.service import ensure_bootstrap_key
 from service.config import Settings, get_settings
 from service.db import Database
 from service.errors import install_error_handlers
 from service.json_response import FiniteJSONResponse
-from service.limits import BodySizeLimit
+from service.limits import BodySizeLimit, NoSniff
+from service.logs import redact_access_log
 from service.openapi_schema import with_problem_responses
 from service.personas.cache import EncodedCache
 from service.router import api_router
@@ -26,6 +28,35 @@ DESCRIPTION = (
     "Support-log persona discovery: ingest chat and call transcripts, discover 2-4 expectations personas, "
     "price them by revenue and cost to serve, and flag the core-growth persona."
 )
+
+
+Routes = list[tuple[str, frozenset[str], str | None]]
+
+
+def _required_scope(route: Any) -> str | None:
+    """The scope a route's key dependency (service.deps.require_scope) asks for, if any."""
+    pending = list(getattr(getattr(route, "dependant", None), "dependencies", []))
+    while pending:
+        dependency = pending.pop()
+        scope = getattr(dependency.call, "required_scope", None)
+        if isinstance(scope, str):
+            return scope
+        pending.extend(dependency.dependencies)
+    return None
+
+
+def _route_paths(routes: Sequence[Any]) -> Routes:
+    """Every route's path template, methods and required scope, included routers' too (FastAPI keeps those
+    behind `original_router`)."""
+    paths: Routes = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            paths += _route_paths(included.routes)
+        elif isinstance(getattr(route, "path", None), str):
+            methods = frozenset(getattr(route, "methods", None) or ())
+            paths.append((route.path, methods, _required_scope(route)))
+    return paths
 
 
 def create_app(
@@ -57,7 +88,18 @@ def create_app(
     app.state.persona_cache = EncodedCache()
     install_error_handlers(app)
     app.include_router(api_router)
+    paths = _route_paths(app.routes)
+    redact_access_log([path for path, _, _ in paths])
+    keyed = [
+        route for route in paths if route[0].startswith("/v1/") and not route[0].startswith("/v1/webhooks/")
+    ]
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Added late, so outside: the key is checked before the body size or anything else; every answer (the
+    # guard's 401 and 429 too) says nosniff.
+    app.add_middleware(
+        ApiKeyGuard, database=database, failures_per_minute=settings.auth_failures_per_minute, routes=keyed
+    )
+    app.add_middleware(NoSniff)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -17,6 +19,7 @@ from pipelines.types import CostRates
 from service.ingest.vendors.identity import CUSTOMER_ID_CHOICES, DEFAULT_CUSTOMER_ID
 
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
+MIN_WEBHOOK_SECRET_BYTES = 16
 LABELLERS = ("extractive", "openai")  # pipelines.labeller.ExtractiveLabeller, service.personas.labeller
 # The fastest backend within the quality bars whose vectors do not depend on the batch: a transcript gets the
 # same vector however it is embedded, so the same data in any order gives the same personas
@@ -29,6 +32,11 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./personas.db"
     bootstrap_admin_key: str | None = None
+    key_hash_secret: SecretStr | None = Field(
+        default=None,
+        description="keys the hash of stored API keys (32+ characters); unset = a secret generated per install "
+        "and stored in the database",
+    )
     embedding_model: str | None = Field(default=None, description="sentence-transformers name or path")
     embedding_backend: str = Field(
         default=DEFAULT_EMBEDDING_BACKEND, description=f"embedding inference engine: {', '.join(BACKENDS)}"
@@ -49,6 +57,12 @@ class Settings(BaseSettings):
         ge=1,
         le=36_500,
         description="transcripts older than this are purged daily; unset = keep",
+    )
+    auth_failures_per_minute: int = Field(
+        default=20, ge=1, description="401s one client IP may get per minute before it gets 429 (in memory)"
+    )
+    max_queued_runs: int = Field(
+        default=3, ge=1, description="runs that may wait in the queue; more are refused with 429"
     )
     labeller: str = Field(
         default="extractive",
@@ -141,6 +155,14 @@ class Settings(BaseSettings):
             core_growth_min=self.alert_core_growth_min,
         )
 
+    @model_validator(mode="after")
+    def _strong_webhook_secrets(self) -> Settings:
+        for source, secret in self.webhook_secrets.items():
+            problem = webhook_secret_problem(source, secret)
+            if problem:
+                raise ValueError(f"PERSONAS_WEBHOOK_SECRET_{source.upper()} {problem}")
+        return self
+
     @field_validator("embedding_backend")
     @classmethod
     def _known_backend(cls, value: str) -> str:
@@ -169,6 +191,13 @@ class Settings(BaseSettings):
     def _strong_key(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 16:
             raise ValueError("PERSONAS_BOOTSTRAP_ADMIN_KEY must be at least 16 characters")
+        return value
+
+    @field_validator("key_hash_secret")
+    @classmethod
+    def _long_hash_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("PERSONAS_KEY_HASH_SECRET must be at least 32 characters")
         return value
 
     @property
@@ -206,6 +235,29 @@ def check_alert_settings(url: str | None, secret: SecretStr | None) -> None:
         usable = False
     if not usable:
         raise ValueError("PERSONAS_ALERT_WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ + base64")
+
+
+def webhook_secret_problem(source: str, secret: str) -> str | None:
+    """What is wrong with a webhook source's shared secret, in words that never repeat it; None if usable.
+    A short secret can be guessed and then any payload forged: at least MIN_WEBHOOK_SECRET_BYTES (the generic
+    source's `whsec_` secret counts its decoded bytes, as Standard Webhooks defines it)."""
+    if not secret:
+        return None  # unset: the source is disabled
+    if source != "generic":
+        return (
+            None
+            if len(secret) >= MIN_WEBHOOK_SECRET_BYTES
+            else f"must be at least {MIN_WEBHOOK_SECRET_BYTES} characters"
+        )
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        return "must be whsec_ followed by base64"
+    return (
+        None
+        if len(key) >= MIN_WEBHOOK_SECRET_BYTES
+        else f"must hold at least {MIN_WEBHOOK_SECRET_BYTES} bytes after whsec_"
+    )
 
 
 def _secrets_from_environment() -> dict[str, str]:

@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from service.auth.guard import UNAUTHORIZED_HEADERS, scope_refusal
 from service.auth.models import ApiKey
-from service.auth.service import authenticate, scope_allows
+from service.auth.service import scope_allows
 from service.config import Settings
 from service.db import Database
 from service.errors import Problem
@@ -53,26 +54,22 @@ WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
-UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="personas"'}
-
 
 def require_scope(scope: str) -> Callable[..., ApiKey]:
-    """A dependency that admits keys holding `scope` (admin holds all): 401 without a valid key, 403 otherwise."""
+    """A dependency that admits keys holding `scope` (admin holds all): 401 without a valid key, 403 otherwise.
+    The key was checked by service.auth.guard.ApiKeyGuard before the body was read; this checks its scope."""
 
     def dependency(
-        database: Annotated[Database, Depends(get_database)],
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> ApiKey:
-        if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        key: ApiKey | None = getattr(request.state, "api_key", None)
+        if key is None:  # only outside /v1/, where the guard does not look
             raise Problem(401, "Missing bearer API key.", headers=UNAUTHORIZED_HEADERS)
-        with database.session() as session:
-            key = authenticate(session, credentials.credentials)
-        if key is None:
-            raise Problem(401, "Unknown or revoked API key.", headers=UNAUTHORIZED_HEADERS)
         if not scope_allows(key.scope, scope):
-            raise Problem(403, f"This key has scope '{key.scope}'; this endpoint needs '{scope}'.")
+            raise Problem(403, scope_refusal(key.scope, scope))
         return key
 
+    dependency.required_scope = scope  # type: ignore[attr-defined]  # read by the guard (service/app.py)
     return dependency
 
 

@@ -7,10 +7,19 @@ from __future__ import annotations
 class DomainError(Exception):
     """A request the domain cannot carry out; `detail` says why in words a client can act on."""
 
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        extra: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors  # per field: {"field": ..., "message": ...}
+        self.extra = extra  # more members of the problem body, e.g. {"run_id": ...}
+        self.headers = headers  # e.g. Location of the thing in the way, Retry-After
 
 
 class NotFound(DomainError):
@@ -19,6 +28,13 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The thing exists but is in a state that does not allow this (e.g. a run that has not succeeded)."""
+
+
+class TooBusy(DomainError):
+    """Too much is already waiting (e.g. queued runs); the client should retry later (`retry_after` seconds)."""
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
 class InvalidInput(DomainError):

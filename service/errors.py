@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.domain_errors import Conflict, DomainError, InvalidInput, NotFound, TooLarge
+from service.domain_errors import Conflict, DomainError, InvalidInput, NotFound, TooBusy, TooLarge
 
 log = logging.getLogger("personas.errors")
 
@@ -56,7 +56,13 @@ def field_error(field: str, message: str, status: int = 422) -> Problem:
 
 def domain_status(error: DomainError) -> int:
     """The HTTP status of a domain error (the most specific kind wins)."""
-    for kind, status in ((TooLarge, 413), (InvalidInput, 422), (NotFound, 404), (Conflict, 409)):
+    for kind, status in (
+        (TooLarge, 413),
+        (InvalidInput, 422),
+        (NotFound, 404),
+        (Conflict, 409),
+        (TooBusy, 429),
+    ):
         if isinstance(error, kind):
             return status
     return 400
@@ -69,8 +75,10 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     type_: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
+        **(extra or {}),
         "type": type_ or f"https://personas.dev/problems/{status}",
         "title": TITLES.get(status, "Error"),
         "status": status,
@@ -101,7 +109,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(domain_status(exc), exc.detail, errors=exc.errors)
+        return problem_response(
+            domain_status(exc), exc.detail, errors=exc.errors, headers=exc.headers, extra=exc.extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""ASGI middleware that answers 413 for request bodies over the configured size, without buffering them."""
+"""ASGI middleware for limits and headers every answer gets: 413 for request bodies over the configured size
+(without buffering them), and `X-Content-Type-Options: nosniff`."""
 
 from __future__ import annotations
 
@@ -37,3 +38,26 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class NoSniff:
+    """`X-Content-Type-Options: nosniff` on every response: a browser never runs an answer (a CSV export, a
+    JSON error echoing input) as anything but its declared type."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"
+                ]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

@@ -2,7 +2,7 @@
 
 from service.accounts.models import Account
 from service.audit.models import AuditEvent
-from service.auth.models import ApiKey
+from service.auth.models import ApiKey, InstallSecret
 from service.db import Base
 from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery, WebhookDeliveryCustomer
 from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
@@ -16,6 +16,7 @@ __all__ = [
     "Base",
     "CustomerAssignment",
     "PersonaAlert",
+    "InstallSecret",
     "PersonaLabel",
     "Run",
     "RunPersona",

@@ -85,6 +85,9 @@ def upsert_accounts(
     _check_new_accounts_have_revenue(session, merged, first)
     if merge_attributes:
         _merge_stored_attributes(session, merged)
+    counting = RedactionBudget(counting=True)  # the whole batch is counted before any matcher runs
+    for customer_id in sorted(merged):
+        _redacted(merged[customer_id], counting)
     budget = RedactionBudget()
     rows = [_redacted(merged[customer_id], budget) for customer_id in sorted(merged)]
     # One statement per set of fields sent: a batch's rows must name the same columns. Rows without a revenue

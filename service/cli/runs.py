@@ -13,8 +13,16 @@ from service.config import get_settings
 from service.domain_errors import DomainError
 from service.reports.formatting import report_filename
 
+# `personas run [--wait]` starts a run; `personas run cancel ID` stops one. A group whose callback starts the
+# run when no subcommand follows (so `personas run` keeps working as before).
+run_app = typer.Typer(
+    help="Start a discovery run (`run [--wait]`), or cancel one.", pretty_exceptions_show_locals=False
+)
 
+
+@run_app.callback(invoke_without_command=True)
 def run(
+    ctx: typer.Context,
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the run to its end with a progress bar.")
     ] = False,
@@ -32,13 +40,20 @@ def run(
     from service.runs.schemas import RunCreate, RunStatus
     from service.runs.watch import follow_run
 
+    if ctx.invoked_subcommand is not None:
+        return
     settings, database = get_settings(), open_database()
     executor: Executor | None = None
     if settings.queue == "celery":
         executor = CeleryExecutor(database, settings)
     elif wait:
         executor = ForegroundExecutor(database, settings)
-    run_id = start_run(database, executor, RunCreate(min_personas=min_personas, max_personas=max_personas))
+    params = RunCreate(min_personas=min_personas, max_personas=max_personas)
+    try:
+        run_id = start_run(database, executor, params, max_queued=settings.max_queued_runs)
+    except DomainError as exc:  # an identical run is queued or running, or the queue is full
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
     console.print(f"run {run_id} queued")
     if executor is None:
         console.print("a running `personas serve` picks it up; `personas run --wait` runs it here")
@@ -52,6 +67,23 @@ def run(
         raise typer.Exit(1)
     out = report_out or Path(report_filename(run_id))
     print_results(write_report(database, run_id, out), out)
+
+
+@run_app.command("cancel")
+def cancel(run_id: Annotated[str, typer.Argument(help="The run's id.")]) -> None:
+    """Stop a queued or running run (a running one stops at its next progress update)."""
+    from service.audit.schemas import AuditAction
+    from service.audit.service import record
+    from service.runs.service import cancel_run
+
+    try:
+        with open_database().transaction() as session:
+            cancel_run(session, run_id)
+            record(session, AuditAction.RUN_CANCELLED, target=run_id)
+    except DomainError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"run {run_id} cancelled")
 
 
 def report(

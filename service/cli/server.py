@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,7 +11,31 @@ from service import migrate
 from service.cli.context import console, shown_url, typer_app
 from service.config import ConfigurationError, get_settings
 
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
+
 db_app = typer_app("Database schema.")
+
+#: Request heads (request line and headers) are refused with 400 once more than this is held unparsed, so a
+#: 2 MB header is never held (the h11 parser enforces it; httptools, uvicorn's other parser, has no bound). A
+#: head that arrives whole in one socket read (at most 256 KiB) is parsed before the check.
+MAX_REQUEST_HEAD_BYTES = 64 * 1024
+
+
+def server_config(app: ASGIApp, *, host: str, port: int) -> uvicorn.Config:
+    """How `personas serve` runs the app (tests start real servers with the same settings)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http="h11",
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
 
 
 def serve(
@@ -28,7 +52,7 @@ def serve(
     configure_logging()
     if settings.is_sqlite:
         migrate.upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+    uvicorn.Server(server_config(create_app(settings), host=host, port=port)).run()
 
 
 @db_app.command("upgrade")

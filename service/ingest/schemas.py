@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -69,11 +70,17 @@ def _strings_well_formed(value: Any) -> None:
 
 
 def identifier(value: str) -> str:
-    """An id that is not blank and holds no control characters (PostgreSQL cannot even store NUL in text)."""
+    """An id that is not blank and holds no control characters (PostgreSQL cannot even store NUL in text),
+    no `/` (ids are path segments: `/v1/accounts/{customer_id}` could never be read back) and no invisible
+    format characters (right-to-left overrides, zero-width spaces and joiners: an id that looks like another)."""
     if not value.strip():
         raise ValueError("must not be blank")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError("must not contain control characters")
+    if "/" in value:
+        raise ValueError("must not contain '/'")
+    if any(unicodedata.category(c) == "Cf" for c in value):
+        raise ValueError("must not contain invisible formatting characters (bidi overrides, zero-width)")
     return well_formed(value)
 
 

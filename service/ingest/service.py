@@ -50,15 +50,15 @@ def _row(source: str, transcript: TranscriptIn, budget: RedactionBudget) -> dict
 
 def _redacted_rows(source: str, transcripts: Sequence[TranscriptIn]) -> list[dict[str, Any]]:
     """Rows with personal data redacted; 413 once the batch needs more redaction work than one call may do."""
-    budget = RedactionBudget()
-    rows = []
-    for i, transcript in enumerate(transcripts):
+    counting = RedactionBudget(counting=True)
+    for i, transcript in enumerate(transcripts):  # the whole batch is counted before any matcher runs
         try:
-            rows.append(_row(source, transcript, budget))
+            _row(source, transcript, counting)
         except RedactionBudgetExceeded as exc:
             field, message = f"transcripts.{i}", f"{exc} in one request; send fewer transcripts per request"
             raise TooLarge(f"{field}: {message}", errors=[{"field": field, "message": message}]) from None
-    return rows
+    budget = RedactionBudget()
+    return [_row(source, transcript, budget) for transcript in transcripts]
 
 
 def store_transcripts(session: Session, *, source: str, transcripts: Sequence[TranscriptIn]) -> IngestResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -136,6 +137,9 @@ class PersonaRename(BaseModel):
     def _printable(cls, value: str) -> str:
         if any(ord(c) < 32 or ord(c) == 127 for c in value):
             raise ValueError("must not contain control characters")
+        # Blank counts format characters (zero-width spaces) as space: a name nobody can see is no name.
+        if not "".join(c for c in value if unicodedata.category(c) != "Cf").strip():
+            raise ValueError("must not be blank")
         return well_formed(value)
 
 

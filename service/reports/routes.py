@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from service.deps import ReadKey, ReadSession
 from service.personas.service import resolve_run
 from service.reports.formatting import report_filename
+from service.reports.policy import content_security_policy
 from service.reports.service import build_report
 
 router = APIRouter(tags=["reports"])
@@ -18,8 +19,12 @@ HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTM
 
 def _html(session: ReadSession, run_id: str | None) -> HTMLResponse:
     run = resolve_run(session, run_id)
-    headers = {"Content-Disposition": f'inline; filename="{report_filename(run.id)}"'}
-    return HTMLResponse(build_report(session, run), headers=headers)
+    html = build_report(session, run)
+    headers = {
+        "Content-Disposition": f'inline; filename="{report_filename(run.id)}"',
+        "Content-Security-Policy": content_security_policy(html),
+    }
+    return HTMLResponse(html, headers=headers)
 
 
 @router.get("/v1/runs/{run_id}/report", response_class=HTMLResponse, responses=HTML)  # type: ignore[arg-type]

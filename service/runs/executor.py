@@ -157,12 +157,19 @@ def make_executor(database: Database, settings: Settings) -> Executor:
 
 
 def start_run(
-    database: Database, executor: Executor | None, params: RunCreate, key_id: int | None = None
+    database: Database,
+    executor: Executor | None,
+    params: RunCreate,
+    key_id: int | None = None,
+    *,
+    max_queued: int | None = None,
 ) -> str:
     """Queue a run in its own committed transaction (the executor's session must see it), then hand it over.
-    Without an executor, a running `personas serve` (or a Celery worker) picks the queued run up."""
+    Without an executor, a running `personas serve` (or a Celery worker) picks the queued run up.
+    Conflict if an identical run is queued or running, TooBusy once `max_queued` runs wait."""
     with database.transaction() as session:
-        run_id = service.create_run(session, params=params.model_dump(mode="json", exclude_none=True)).id
+        params_json = params.model_dump(mode="json", exclude_none=True)
+        run_id = service.create_run(session, params=params_json, max_queued=max_queued).id
         record(session, AuditAction.RUN_STARTED, key_id=key_id, target=run_id)
     if executor is not None:
         executor.submit(run_id)

@@ -75,7 +75,8 @@ def load_snapshot(database: Database, params: dict[str, Any]) -> Snapshot:
 
 
 class ProgressReporter:
-    """Writes stage and progress to the run row, at most every half second."""
+    """Writes stage and progress to the run row, at most every half second (`force`: now). Raises
+    service.RunCancelled when the run was cancelled meanwhile: a run checks at every stage and update."""
 
     def __init__(self, database: Database, run_id: str) -> None:
         self.database, self.run_id, self._last = database, run_id, 0.0
@@ -104,6 +105,9 @@ def execute_run(database: Database, run_id: str, *, embedder: Embedder, settings
             return False
     try:
         _execute(database, run_id, embedder=embedder, settings=settings)
+    except service.RunCancelled:  # seen at a progress update or when storing: nothing of it is kept
+        log.info("run cancelled; stopped", extra={"run_id": run_id})
+        return False
     except Exception as exc:  # the run must end as failed with a reason, whatever went wrong
         log.exception("run failed", extra={"run_id": run_id})
         record_failure(database, run_id, error=f"{type(exc).__name__}: {exc}")

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from service.deps import AdminKey, DatabaseDep, ReadKey, ReadSession
+from service.audit.schemas import AuditAction
+from service.audit.service import record
+from service.deps import AdminKey, DatabaseDep, ReadKey, ReadSession, SettingsDep, WriteSession
 from service.domain_errors import NotFound
 from service.pagination import newest_first_cursor
 from service.runs import service
@@ -17,10 +19,24 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
 
 
 @router.post("", status_code=202, response_model=RunQueued)
-def start_run(body: RunCreate, request: Request, database: DatabaseDep, key: AdminKey) -> RunQueued:
-    """Queue a discovery run over the transcripts stored so far (or those in since..until)."""
-    run_id = queue_and_submit(database, request.app.state.executor, body, key_id=key.id)
+def start_run(
+    body: RunCreate, request: Request, database: DatabaseDep, settings: SettingsDep, key: AdminKey
+) -> RunQueued:
+    """Queue a discovery run over the transcripts stored so far (or those in since..until). 409 with the
+    run's id (`run_id`, `Location`) if one with the same parameters is queued or running; 429 with
+    `Retry-After` once PERSONAS_MAX_QUEUED_RUNS runs are waiting."""
+    executor = request.app.state.executor
+    run_id = queue_and_submit(database, executor, body, key_id=key.id, max_queued=settings.max_queued_runs)
     return RunQueued(id=run_id, status=RunStatus.queued)
+
+
+@router.post("/{run_id}/cancel", response_model=RunRead)
+def cancel_run(run_id: Annotated[str, Path(max_length=64)], session: WriteSession, key: AdminKey) -> RunRead:
+    """Stop a queued or running run and mark it `cancelled` (a running one stops at its next progress
+    update and stores nothing). 409 if the run has already finished."""
+    run = service.cancel_run(session, run_id)
+    record(session, AuditAction.RUN_CANCELLED, key_id=key.id, target=run_id)
+    return service.run_read(run)
 
 
 @router.get("", response_model=RunPage)

@@ -16,10 +16,11 @@ class RunStatus(StrEnum):
     running = "running"
     succeeded = "succeeded"
     failed = "failed"
+    cancelled = "cancelled"
 
 
 ACTIVE_STATUSES = (RunStatus.queued, RunStatus.running)
-FINISHED_STATUSES = (RunStatus.succeeded, RunStatus.failed)
+FINISHED_STATUSES = (RunStatus.succeeded, RunStatus.failed, RunStatus.cancelled)
 
 
 class RunCreate(BaseModel):
@@ -105,7 +106,7 @@ class StoredRunSummary(RunSummary):
 
 class RunRead(BaseModel):
     id: str
-    status: str = Field(description="queued | running | succeeded | failed")
+    status: str = Field(description="queued | running | succeeded | failed | cancelled")
     stage: str | None = Field(description="embedding | clustering | describing | pricing | storing")
     progress: float
     error: str | None

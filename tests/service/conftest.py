@@ -50,11 +50,14 @@ def database(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def db(database: Database) -> Iterator[Database]:
-    """The migrated test database, emptied after the test."""
+    """The migrated test database, emptied after the test. The install's key-hash secret stays, as it does in a
+    real install: processes cache it (service/auth/hashing.py), and a server process started by a later test
+    must hash keys with the same secret as the test process that made them."""
     yield database
     with database.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
+            if table.name != "install_secrets":
+                session.execute(table.delete())
 
 
 @pytest.fixture
@@ -116,7 +119,9 @@ def live_server(settings: Settings, db: Database) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, db), host="127.0.0.1", port=port, log_config=None)
+    from service.cli.server import server_config  # the settings `personas serve` runs with
+
+    config = server_config(create_app(settings, db), host="127.0.0.1", port=port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

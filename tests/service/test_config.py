@@ -1,73 +1,66 @@
-"""Alert and schedule settings: a usable value passes, an unusable one is a one-line ConfigurationError that
-names the variable and never repeats a secret."""
+"""Settings that would weaken the service are refused at start, in one line that names the variable and never
+repeats its value (issue 16: webhook shared secrets have a minimum length)."""
 
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 
 import pytest
 
 from service.config import ConfigurationError, get_settings
 
-GOOD_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123").decode()
+SHORT_VENDOR = "s3cr3t-short"  # 12 characters
+SHORT_GENERIC = "whsec_" + base64.b64encode(b"twelve-bytes").decode()
+LONG_ENOUGH = {
+    "generic": "whsec_" + base64.b64encode(b"sixteen-bytes-ok").decode(),
+    "zendesk": "z" * 16,
+    "intercom": "i" * 40,
+    "freshdesk": "f" * 16,
+}
 
 
-def settings_error(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
-    for name, value in env.items():
-        monkeypatch.setenv(f"PERSONAS_{name}", value)
+@pytest.fixture(autouse=True)
+def fresh_settings() -> None:
     get_settings.cache_clear()
-    try:
-        with pytest.raises(ConfigurationError) as raised:
-            get_settings()
-    finally:
-        get_settings.cache_clear()
-    message = str(raised.value)
-    assert "\n" not in message
-    return message
-
-
-def test_alert_and_schedule_settings_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERSONAS_ALERT_WEBHOOK_URL", "https://hooks.example.com/T0/B0")
-    monkeypatch.setenv("PERSONAS_ALERT_WEBHOOK_SECRET", GOOD_SECRET)
-    monkeypatch.setenv("PERSONAS_ALERT_SHARE_POINTS", "8")
-    monkeypatch.setenv("PERSONAS_RUN_SCHEDULE", "0 6 * * 1")
+    yield  # type: ignore[misc]
     get_settings.cache_clear()
-    try:
-        settings = get_settings()
-    finally:
-        get_settings.cache_clear()
-    assert settings.alert_webhook_secret is not None
-    assert settings.alert_webhook_secret.get_secret_value() == GOOD_SECRET
-    assert settings.alert_thresholds.share_points == 8.0
-    assert settings.alert_thresholds.cost_change == 0.20
-    assert settings.run_schedule == "0 6 * * 1"
 
 
 @pytest.mark.parametrize(
-    ("env", "named"),
-    [
-        (
-            {"ALERT_WEBHOOK_URL": "ftp://hooks.example.com", "ALERT_WEBHOOK_SECRET": GOOD_SECRET},
-            "ALERT_WEBHOOK_URL",
-        ),
-        ({"ALERT_WEBHOOK_URL": "https://hooks.example.com"}, "ALERT_WEBHOOK_SECRET"),
-        ({"ALERT_WEBHOOK_SECRET": GOOD_SECRET}, "ALERT_WEBHOOK_URL"),
-        (
-            {"ALERT_WEBHOOK_URL": "https://h.example.com", "ALERT_WEBHOOK_SECRET": "hunter2hunter2"},
-            "ALERT_WEBHOOK_SECRET",
-        ),
-        (
-            {"ALERT_WEBHOOK_URL": "https://h.example.com", "ALERT_WEBHOOK_SECRET": "whsec_!!!"},
-            "ALERT_WEBHOOK_SECRET",
-        ),
-        ({"RUN_SCHEDULE": "every monday"}, "RUN_SCHEDULE"),
-        ({"RUN_SCHEDULE": "0 6 * * 1 2026"}, "RUN_SCHEDULE"),
-        ({"ALERT_SHARE_POINTS": "-1"}, "ALERT_SHARE_POINTS"),
-    ],
-)
-def test_unusable_values_are_one_line_errors(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str
+    ("source", "secret"),
+    [("zendesk", SHORT_VENDOR), ("intercom", SHORT_VENDOR), ("freshdesk", SHORT_VENDOR),
+     ("generic", SHORT_GENERIC), ("generic", "whsec_not*base64*at*all*but-long")],
+)  # fmt: skip
+def test_a_short_webhook_secret_is_a_configuration_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, source: str, secret: str
 ) -> None:
-    message = settings_error(monkeypatch, **env)
-    assert f"PERSONAS_{named}" in message
-    assert "hunter2" not in message and "!!!" not in message
+    monkeypatch.setenv(f"PERSONAS_WEBHOOK_SECRET_{source.upper()}", secret)
+    with pytest.raises(ConfigurationError) as raised:
+        get_settings()
+    message = str(raised.value)
+    assert message.startswith(f"PERSONAS_WEBHOOK_SECRET_{source.upper()} ")
+    assert secret not in message and secret.removeprefix("whsec_") not in message and "\n" not in message
+
+
+def test_long_enough_secrets_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    for source, secret in LONG_ENOUGH.items():
+        monkeypatch.setenv(f"PERSONAS_WEBHOOK_SECRET_{source.upper()}", secret)
+    assert get_settings().webhook_secrets == LONG_ENOUGH
+
+
+def test_the_cli_prints_one_line_and_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"PERSONAS_WEBHOOK_SECRET_ZENDESK": SHORT_VENDOR, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "keys", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "configuration error: PERSONAS_WEBHOOK_SECRET_ZENDESK must be at least 16 characters"
+    ]
+    assert SHORT_VENDOR not in done.stderr + done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from service import migrate
 from service.app import create_app
+from service.auth.models import ApiKey
 from service.config import Settings
 from service.db import Database
 from tests.service.conftest import auth, make_key
@@ -58,3 +60,34 @@ def test_runs_stored_before_the_redesign_read_the_same(tmp_path: Path) -> None:
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["personas"] == recorded["personas"] and body["totals"] == recorded["totals"]
+
+
+BEFORE_PUBLIC_IDS = "5e0a1c7b9d42"  # the revision before keys had a public id and a keyed hash
+
+
+def test_keys_made_before_public_ids_keep_working(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old-keys.db'}"
+    migrate.upgrade(url, BEFORE_PUBLIC_IDS)
+    database = Database.from_url(url)
+    old_key, old_bootstrap = "pk_" + "k" * 43, "an-old-bootstrap-key-value"
+    api_keys = sa.Table("api_keys", sa.MetaData(), autoload_with=database.write_engine)
+    with database.write_engine.begin() as connection:
+        for name, scope, value in (("etl", "ingest", old_key), ("bootstrap-admin", "admin", old_bootstrap)):
+            digest = hashlib.sha256(value.encode()).hexdigest()  # how the release before stored keys
+            connection.execute(
+                api_keys.insert().values(name=name, scope=scope, key_hash=digest, prefix=value[:10])
+            )
+    migrate.upgrade(url)
+    columns = {c["name"] for c in sa.inspect(database.write_engine).get_columns("api_keys")}
+    assert "prefix" not in columns and {"public_id", "last_used_at", "expires_at"} <= columns
+    settings = Settings(
+        database_url=url, webhook_secrets={}, warm_up=False, bootstrap_admin_key=old_bootstrap
+    )
+    with TestClient(create_app(settings, database)) as client:
+        assert client.post("/v1/transcripts", json={}, headers=auth(old_key)).status_code == 422
+        assert client.get("/v1/audit", headers=auth(old_bootstrap)).status_code == 200
+    with database.transaction(write=False) as session:
+        bootstrap = session.scalars(sa.select(ApiKey).where(ApiKey.bootstrap)).one()
+    database.dispose()
+    # The same bootstrap value kept its key (no second one) and is now stored under the keyed hash.
+    assert bootstrap.revoked_at is None and bootstrap.hashed_with == "install"

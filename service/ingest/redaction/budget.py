@@ -31,6 +31,10 @@ class RedactionBudget:
 
     limit: int = field(default_factory=lambda: MAX_PHONE_CHECK_CHARS)  # read when a request starts
     used: int = 0
+    #: Only count: redaction with a counting budget spends the work and returns the text unchanged. A request
+    #: is first redacted with one, so a request over the limit is refused before any matcher runs (the
+    #: count is a regex scan; otherwise the work up to the limit, seconds, would be done and then thrown away).
+    counting: bool = False
 
     def spend(self, characters: int) -> None:
         """Count work about to be done; raises, before it is done, once the limit would be passed."""

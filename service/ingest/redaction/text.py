@@ -44,7 +44,8 @@ def redact_text(text: str, budget: RedactionBudget | None = None) -> Redaction:
     Detectors run one after the other on the progressively redacted text, so an earlier type wins
     (a card number never becomes a phone). Placeholders contain no digits or '@', so redacting is
     idempotent. With a `budget`, the text's phone-check work is spent from it first, before any detector
-    runs: RedactionBudgetExceeded is raised instead of doing work past the limit.
+    runs: RedactionBudgetExceeded is raised instead of doing work past the limit. A `counting` budget only
+    counts (the text comes back unchanged).
     """
     counts: dict[str, int] = {}
     if not text or ("@" not in text and not any(c.isdigit() for c in text)):
@@ -53,6 +54,8 @@ def redact_text(text: str, budget: RedactionBudget | None = None) -> Redaction:
         # Counted on the text as sent: earlier detectors only replace digits, so the phone matcher does less.
         for work in phone_check_work(text):
             budget.spend(work)
+        if budget.counting:
+            return Redaction(text=text, counts=counts)
     for kind, detect in _DETECTORS:
         spans = list(detect(text))
         if spans:

@@ -75,13 +75,10 @@ def test_revoked_key_stops_working_at_once(client: TestClient, db: Database) -> 
         == 202
     )
     with db.transaction() as session:
-        from sqlalchemy import select
+        from service.auth.service import authenticate
 
-        from service.auth.models import ApiKey
-        from service.auth.service import hash_key
-
-        key_id = session.scalar(select(ApiKey.id).where(ApiKey.key_hash == hash_key(value)))
-        assert revoke_key(session, key_id=key_id)
+        found = authenticate(session, value)
+        assert found is not None and revoke_key(session, key_id=found.id)
     assert (
         client.post("/v1/transcripts", json=batch(transcript_payload("x")), headers=auth(value)).status_code
         == 401

@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -53,12 +54,20 @@ def _accounts() -> dict[str, Any]:
     return {"json": {"accounts": [{"customer_id": "cust-1", "name": "Account one", "annual_revenue": 10}]}}
 
 
+def _moment() -> str:
+    return datetime.now(UTC).isoformat()
+
+
 ENDPOINTS = [
     Endpoint("POST", "/v1/transcripts", "/v1/transcripts", "ingest", 202, _transcripts),
     Endpoint("GET", "/v1/transcripts", "/v1/transcripts", "read", 200),
     Endpoint("PUT", "/v1/accounts", "/v1/accounts", "ingest", 200, _accounts),
     Endpoint("GET", "/v1/accounts/{customer_id}", "/v1/accounts/cust-1", "read", 200),
-    Endpoint("POST", "/v1/runs", "/v1/runs", "admin", 202, lambda: {"json": {}}),
+    # Each call asks for a different window: an identical queued run would answer 409.
+    Endpoint("POST", "/v1/runs", "/v1/runs", "admin", 202, lambda: {"json": {"since": _moment()}}),
+    # The run is finished, so an admin is let through to a 409 (tests/service/runs/test_run_queue.py: 200).
+    Endpoint("POST", "/v1/runs/{run_id}/cancel", f"/v1/runs/{RUN_ID}/cancel", "admin", 409),
+    Endpoint("GET", "/v1/audit", "/v1/audit", "admin", 200),
     Endpoint("GET", "/v1/runs", "/v1/runs", "read", 200),
     Endpoint("GET", "/v1/status", "/v1/status", "read", 200),
     Endpoint("GET", "/v1/runs/{run_id}", f"/v1/runs/{RUN_ID}", "read", 200),

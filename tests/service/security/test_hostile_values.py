@@ -32,6 +32,39 @@ def test_control_characters_in_transcript_ids_are_422(
     assert row_counts(db)["transcripts"] == 0
 
 
+# Ids are path segments and must look like what they are: a "/" could never be read back through
+# /v1/accounts/{customer_id}; bidi overrides and zero-width characters make an id look like another.
+UNREADABLE_IDS = ["a/b", "/", "abc\u202edcba", "a\u200bb", "a\u200db", "\ufeffa", "a\u2066b\u2069"]
+
+
+@pytest.mark.parametrize("value", UNREADABLE_IDS, ids=repr)
+@pytest.mark.parametrize("field", ["external_id", "customer_id"])
+def test_slashes_and_invisible_characters_in_transcript_ids_are_422(
+    client: TestClient, db: Database, keys: dict[str, str], field: str, value: str
+) -> None:
+    payload = {"transcripts": [transcript_payload(**{field: value})]}
+    response = client.post("/v1/transcripts", json=payload, headers=auth(keys["ingest"]))
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == f"transcripts.0.{field}"
+    assert row_counts(db)["transcripts"] == 0
+
+
+@pytest.mark.parametrize("value", UNREADABLE_IDS, ids=repr)
+def test_slashes_and_invisible_characters_in_account_ids_are_422_json_and_csv(
+    client: TestClient, db: Database, keys: dict[str, str], value: str
+) -> None:
+    headers = auth(keys["ingest"])
+    response = client.put(
+        "/v1/accounts", json={"accounts": [{"customer_id": value, "annual_revenue": 1}]}, headers=headers
+    )
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == "accounts.0.customer_id"
+    csv_body = f"customer_id,annual_revenue\n{value},1\n".encode()
+    response = client.put("/v1/accounts", content=csv_body, headers={**headers, "Content-Type": "text/csv"})
+    assert_problem(response, 422)
+    assert "customer_id" in response.json()["errors"][0]["field"]
+
+
 def test_nul_in_account_fields_is_422_json_and_csv(
     client: TestClient, db: Database, keys: dict[str, str]
 ) -> None:
@@ -89,6 +122,21 @@ def test_nul_in_a_persona_label_or_path_is_4xx(
     assert_problem(response, 422)
     label = client.get(f"/v1/personas/{PERSONA_IDS[0]}", headers=admin).json()["label"]
     assert "\x00" not in label
+
+
+@pytest.mark.parametrize("label", ["", " ", "   \t ", "\u200b", " \u200b\u200c "], ids=repr)
+def test_a_blank_label_on_rename_is_422_naming_the_field(
+    client: TestClient, db: Database, keys: dict[str, str], label: str
+) -> None:
+    insert_run(db)
+    admin = auth(keys["admin"])
+    before = client.get(f"/v1/personas/{PERSONA_IDS[0]}", headers=admin).json()["label"]
+    response = client.patch(f"/v1/personas/{PERSONA_IDS[0]}", json={"label": label}, headers=admin)
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == "label"
+    assert client.get(f"/v1/personas/{PERSONA_IDS[0]}", headers=admin).json()["label"] == before
+    renamed = client.patch(f"/v1/personas/{PERSONA_IDS[0]}", json={"label": " Loyal buyers "}, headers=admin)
+    assert renamed.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ import logging
 import re
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -30,7 +31,7 @@ from service.db import Database
 from service.logs import JsonFormatter
 from service.models import Base
 from service.runs.flow import load_snapshot
-from tests.service.conftest import auth
+from tests.service.conftest import auth, make_key
 from tests.service.security.conftest import fixture_body, sign
 from tests.service.security.handbuilt import insert_run
 
@@ -354,3 +355,39 @@ def test_the_webhook_secret_and_api_keys_never_reach_logs_or_rows(
     secrets = list(SECRETS.values()) + list(keys.values())
     text = dump_database(db) + "\n".join(JsonFormatter().format(r) for r in caplog.records)
     assert not [s for s in secrets if s in text]
+
+
+def test_the_access_log_carries_no_key_query_secret_customer_id_or_text(
+    live_server: str, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Requests to a real uvicorn server (the TestClient writes no access log), then every log line."""
+    caplog.set_level(logging.DEBUG)
+    key, customer, words = make_key(db, "admin"), "cust-ACCESS-4711", "zebra quartz persimmon lantern"
+    item = {
+        "external_id": "ext-ACCESS-0815",
+        "customer_id": customer,
+        "channel": "chat",
+        "turns": [{"speaker": "customer", "text": words}],
+    }
+    headers = auth(key)
+    with httpx.Client(base_url=live_server, timeout=30) as http:
+        assert http.post("/v1/transcripts", json={"transcripts": [item]}, headers=headers).status_code == 202
+        account = {"accounts": [{"customer_id": customer, "annual_revenue": 10}]}
+        assert http.put("/v1/accounts", json=account, headers=headers).status_code == 200
+        assert http.get(f"/v1/accounts/{customer}", headers=headers).status_code == 200
+        http.get(f"/v1/transcripts?customer_id={customer}&api_key={key}")  # a key in the query string: 401
+        http.get(f"/v1/transcripts?customer_id={customer}&limit=5", headers=headers)
+        http.get(f"/v1/runs/{customer}", headers=headers)
+        http.delete(f"/v1/customers/{customer}", headers={"Authorization": f"Bearer {key}x"})
+    # The server's records only: httpx and httpcore log this test's own requests (the client side).
+    server = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    access = [r for r in server if r.name == "uvicorn.access"]
+    assert len(access) >= 7, "the access log captured nothing: the scan would be vacuous"
+    lines = [JsonFormatter().format(r) for r in server] + [r.getMessage() for r in server]
+    text = "\n".join(lines)
+    for secret in (key, key[:20], customer, "ACCESS", "0815", words, "zebra"):
+        assert secret not in text, (secret, [line for line in lines if secret in line][:3])
+    messages = {r.getMessage().split('"')[1] for r in access}
+    assert (
+        "GET /v1/accounts/:id HTTP/1.1" in messages and "GET /v1/transcripts?[redacted] HTTP/1.1" in messages
+    )
