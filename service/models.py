@@ -4,7 +4,7 @@ from service.accounts.models import Account
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey
 from service.db import Base
-from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery
+from service.ingest.models import ImportCheckpoint, Transcript, TranscriptEmbedding, WebhookDelivery
 from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
 from service.runs.models import Run
 
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CustomerAssignment",
+    "ImportCheckpoint",
     "PersonaLabel",
     "Run",
     "RunPersona",

@@ -265,6 +265,11 @@ def _metadata(t: dict[str, Any], ticket: _Ticket, private_notes: int) -> dict[st
     return metadata
 
 
+def ticket_updated_at(data: dict[str, Any]) -> str | None:
+    """The ticket's ``updated_at`` (ISO 8601) when the body carries it: which of two snapshots is newer."""
+    return opt_time(_ticket_object(data), "updated_at", "ticket")
+
+
 def ticket_transcript(data: dict[str, Any]) -> dict[str, Any] | None:
     """The ticket's transcript, shaped like TranscriptIn; None when no public comment has text."""
     t = _ticket_object(data)
