@@ -64,9 +64,20 @@ def source_time(updated_at: str | None, turns: Sequence[dict[str, Any]]) -> date
     return max(times, default=None)
 
 
-def is_older(incoming: datetime | None, stored: datetime | None) -> bool:
-    """True when both times are known and the delivery predates the stored version (never roll back)."""
-    return incoming is not None and stored is not None and incoming < stored
+def is_older(
+    incoming: datetime | None,
+    stored: datetime | None,
+    new_turns: Sequence[dict[str, Any]],
+    stored_turns: Sequence[dict[str, Any]],
+) -> bool:
+    """True when the delivery predates the stored version (never roll back): by time when both are known and
+    differ; else when its turns are the first turns of the stored version and fewer (an earlier snapshot)."""
+    if incoming is not None and stored is not None and incoming != stored:
+        return incoming < stored
+    if len(new_turns) >= len(stored_turns):
+        return False
+    prefix = [turn_fingerprint(t) for t in stored_turns[: len(new_turns)]]
+    return prefix == [turn_fingerprint(t) for t in new_turns]
 
 
 def appended_turns(

@@ -137,7 +137,7 @@ def _stored_row(transcript: Transcript) -> dict[str, Any]:
 def _revise(session: Session, transcript: Transcript, row: dict[str, Any], plan: Merge) -> str:
     """Apply a delivery to the stored transcript: "updated", or "duplicates" when nothing changes."""
     incoming = revisions.source_time(plan.updated_at, row["turns"])
-    older = revisions.is_older(incoming, transcript.source_updated_at)
+    older = revisions.is_older(incoming, transcript.source_updated_at, row["turns"], transcript.turns)
     keys = list(plan.turn_keys) if plan.turn_keys else None
     candidate = row
     if plan.mode == "append":

@@ -193,3 +193,25 @@ def test_api_changed_text_updates_and_same_text_is_a_duplicate(
     with db.transaction(write=False) as session:
         row = session.scalars(select(Transcript)).one()
         assert row.revision == 2 and row.content_hash is not None
+
+
+def test_api_earlier_snapshot_without_times_does_not_roll_back(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    """No turn has a time: a delivery whose turns are the stored turns' beginning is an earlier snapshot."""
+    said = [
+        {"speaker": "customer", "text": "Refund please."},
+        {"speaker": "agent", "text": "Done."},
+        {"speaker": "customer", "text": "Thanks!"},
+    ]
+
+    def send(turns: list[dict[str, str]]) -> dict[str, int]:
+        body = batch(transcript_payload("api-2", turns=turns))
+        return client.post("/v1/transcripts", json=body, headers=auth(keys["ingest"])).json()
+
+    assert send(said[:2])["accepted"] == 1
+    assert send(said)["updated"] == 1
+    assert send(said[:2]) == NONE_NEW
+    assert [t["text"] for t in only_transcript(client, keys["read"])["turns"]] == [t["text"] for t in said]
+    corrected = [said[0], {"speaker": "agent", "text": "Done, refunded to the card."}]
+    assert send(corrected)["updated"] == 1  # not the stored turns' beginning: a real change, even if shorter
