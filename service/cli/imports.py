@@ -75,7 +75,7 @@ def _flush(batch: Batch, tally: Tally, *, done: int, finished: bool = False) -> 
                     batch,
                     tally,
                     [record],
-                    done=done if last else record.number - 1,
+                    done=done if last else record.number,
                     finished=finished and last,
                 )
             except DomainError as exc:

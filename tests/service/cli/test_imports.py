@@ -126,3 +126,23 @@ def test_an_interrupted_import_resumes_after_its_checkpoint(
     assert "resuming after record 1" in resumed.output, resumed.output
     assert set(stored(client, keys["read"])) == {"csv-1", "csv-2", "csv-4"}
     assert "│        2 │       0 │          0 │" in resumed.output  # csv-1 was not read again
+
+
+def test_a_batch_over_the_redaction_budget_is_stored_one_record_at_a_time(
+    cli_env: None, client: TestClient, keys: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.ingest.redaction import budget
+
+    monkeypatch.setattr(budget, "MAX_PHONE_CHECK_CHARS", 4_000)  # small, as in test_transcripts_api
+    path = tmp_path / "dense.csv"
+    dense = "1/" * 2_400  # alone more phone-number checking than the budget allows
+    path.write_text(
+        "external_id,customer_id,speaker,text\n"
+        "d-1,acme,customer,Where is my order?\n"
+        f"d-2,acme,customer,{dense}\n"
+        "d-3,acme,customer,The lid was cracked.\n"
+    )
+    result = run_import("csv", str(path))
+    assert result.exit_code == 1
+    assert "skipped record 2 (line 3): transcript:" in result.output and "phone numbers" in result.output
+    assert set(stored(client, keys["read"])) == {"d-1", "d-3"}
