@@ -80,20 +80,28 @@ def store_transcripts(
     plans = list(merges) if merges else [Merge()] * len(rows)
     stored = _stored(session, source, {row["external_id"] for row in rows})
     fresh = _first_of_new(rows, stored)
-    accepted = _insert(session, [(rows[i], plans[i]) for i in fresh])
+    inserted = _insert(session, [(rows[i], plans[i]) for i in fresh])
     stored.update(_stored(session, source, {rows[i]["external_id"] for i in fresh}))
-    counts = {"duplicates": len(fresh) - accepted, "updated": 0}
+    counts = {"duplicates": 0, "updated": 0}
     for i, (row, plan) in enumerate(zip(rows, plans, strict=True)):
-        if i not in fresh:
+        if i not in fresh or row["external_id"] not in inserted:  # a concurrent request may have stored it
             counts[_revise(session, stored[row["external_id"]], row, plan)] += 1
     session.flush()
-    return IngestResult(accepted=accepted, **counts)
+    return IngestResult(accepted=len(inserted), **counts)
 
 
 def _stored(session: Session, source: str, external_ids: set[str]) -> dict[str, Transcript]:
     if not external_ids:
         return {}
-    query = select(Transcript).where(Transcript.source == source, Transcript.external_id.in_(external_ids))
+    # Locked until the commit (PostgreSQL; SQLite writes one at a time anyway), in id order so two batches
+    # cannot deadlock: two deliveries extending one conversation at once must not both start from the same
+    # stored turns, or the first one's new turns would be lost.
+    query = (
+        select(Transcript)
+        .where(Transcript.source == source, Transcript.external_id.in_(external_ids))
+        .order_by(Transcript.id)
+        .with_for_update()
+    )
     return {t.external_id: t for t in session.scalars(query)}
 
 
@@ -106,10 +114,10 @@ def _first_of_new(rows: list[dict[str, Any]], stored: dict[str, Transcript]) -> 
     return set(fresh.values())
 
 
-def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> int:
-    """Insert new rows; one a concurrent request stored first is left to it (a duplicate)."""
+def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> set[str]:
+    """Insert new rows; the external_ids inserted (not those a concurrent request stored first)."""
     if not pairs:
-        return 0
+        return set()
     values = [
         {
             **row,
@@ -123,9 +131,9 @@ def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> int:
     statement = (
         insert_for(session, table)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(table.c.id)
+        .returning(table.c.external_id)
     )
-    return len(session.execute(statement, values).all())
+    return set(session.execute(statement, values).scalars())
 
 
 def _stored_row(transcript: Transcript) -> dict[str, Any]:
@@ -152,7 +160,10 @@ def _revise(session: Session, transcript: Transcript, row: dict[str, Any], plan:
     for field in ("customer_id", "channel", "started_at", "duration_seconds", "turns"):
         setattr(transcript, field, candidate[field])
     transcript.metadata_ = candidate["metadata"]
-    transcript.redactions = _added(transcript.redactions, row["redactions"]) if older else row["redactions"]
+    appended = plan.mode == "append"
+    transcript.redactions = (
+        _added(transcript.redactions, row["redactions"]) if appended else row["redactions"]
+    )
     transcript.turn_keys = keys
     transcript.content_hash = digest
     transcript.revision += 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -215,3 +217,37 @@ def test_api_earlier_snapshot_without_times_does_not_roll_back(
     assert [t["text"] for t in only_transcript(client, keys["read"])["turns"]] == [t["text"] for t in said]
     corrected = [said[0], {"speaker": "agent", "text": "Done, refunded to the card."}]
     assert send(corrected)["updated"] == 1  # not the stored turns' beginning: a real change, even if shorter
+
+
+def test_intercom_parts_delivered_at_the_same_time_are_all_kept(
+    live_server: str, keys: dict[str, str]
+) -> None:
+    """Ten notifications for one conversation, each with a new part, all at once: none of the parts is lost
+    (each delivery extends the stored conversation as the previous one left it)."""
+    full = json.loads((WEBHOOKS / "intercom" / "conversation_user_replied.json").read_bytes())
+    template = full["data"]["item"]["conversation_parts"]["conversation_parts"][0]
+    bodies = []
+    for n in range(10):
+        data = copy.deepcopy(full)
+        data["id"] = f"notif-burst-{n}"
+        part = {
+            **template,
+            "id": f"9000{n}",
+            "body": f"<p>Reply number {n}</p>",
+            "created_at": 1709889000 + n,
+        }
+        data["data"]["item"]["conversation_parts"]["conversation_parts"] = [part]
+        bodies.append(json.dumps(data).encode())
+
+    def deliver(body: bytes) -> int:
+        with httpx.Client(base_url=live_server, timeout=60) as http:
+            return http.post(
+                "/v1/webhooks/intercom", content=body, headers=intercom_headers(body)
+            ).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        assert list(pool.map(deliver, bodies)) == [202] * 10
+    with httpx.Client(base_url=live_server) as http:
+        items = http.get("/v1/transcripts", headers=auth(keys["read"])).json()["items"]
+    assert len(items) == 1
+    assert [t["text"] for t in items[0]["turns"][1:]] == [f"Reply number {n}" for n in range(10)]
