@@ -81,11 +81,12 @@ def store_transcripts(
     stored = _stored(session, source, {row["external_id"] for row in rows})
     fresh = _first_of_new(rows, stored)
     inserted = _insert(session, [(rows[i], plans[i]) for i in fresh])
-    stored.update(_stored(session, source, {rows[i]["external_id"] for i in fresh}))
+    # The rest meet a stored version: stored before, earlier in this batch, or by a concurrent request.
+    pending = [i for i, row in enumerate(rows) if i not in fresh or row["external_id"] not in inserted]
+    stored.update(_stored(session, source, {rows[i]["external_id"] for i in pending} - stored.keys()))
     counts = {"duplicates": 0, "updated": 0}
-    for i, (row, plan) in enumerate(zip(rows, plans, strict=True)):
-        if i not in fresh or row["external_id"] not in inserted:  # a concurrent request may have stored it
-            counts[_revise(session, stored[row["external_id"]], row, plan)] += 1
+    for i in pending:
+        counts[_revise(session, stored[rows[i]["external_id"]], rows[i], plans[i])] += 1
     session.flush()
     return IngestResult(accepted=len(inserted), **counts)
 

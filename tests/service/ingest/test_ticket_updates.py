@@ -251,3 +251,12 @@ def test_intercom_parts_delivered_at_the_same_time_are_all_kept(
         items = http.get("/v1/transcripts", headers=auth(keys["read"])).json()["items"]
     assert len(items) == 1
     assert [t["text"] for t in items[0]["turns"][1:]] == [f"Reply number {n}" for n in range(10)]
+
+
+def test_two_versions_in_one_batch_store_the_later_one(client: TestClient, keys: dict[str, str]) -> None:
+    body = batch(
+        transcript_payload("twice", text="First words."), transcript_payload("twice", text="Second words.")
+    )
+    response = client.post("/v1/transcripts", json=body, headers=auth(keys["ingest"]))
+    assert response.json() == {"accepted": 1, "duplicates": 0, "updated": 1}
+    assert only_transcript(client, keys["read"])["turns"][1]["text"] == "Second words."
