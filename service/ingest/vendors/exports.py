@@ -68,6 +68,8 @@ def zendesk_comment_events(pages: Iterable[Any]) -> dict[str, list[dict[str, Any
 def map_zendesk_ticket(ticket: Any, comments: dict[str, list[dict[str, Any]]]) -> Mapped:
     t = dict(obj(ticket, "ticket"))
     ticket_id = opt_id(t, "id", "ticket")
+    if ticket_id is None:
+        raise PayloadError("ticket.id", "is required")
     if t.get("comments") is None:
         if ticket_id not in comments:
             raise PayloadError(
