@@ -94,13 +94,14 @@ def store_transcripts(
 def _stored(session: Session, source: str, external_ids: set[str]) -> dict[str, Transcript]:
     if not external_ids:
         return {}
-    # Locked until the commit (PostgreSQL; SQLite writes one at a time anyway), in id order so two batches
-    # cannot deadlock: two deliveries extending one conversation at once must not both start from the same
-    # stored turns, or the first one's new turns would be lost.
+    # Locked until the commit (PostgreSQL; SQLite writes one at a time anyway): two deliveries extending one
+    # conversation at once must not both start from the same stored turns, or the first one's new turns would
+    # be lost. Locks are taken, and new rows inserted, in external_id order, so that concurrent batches
+    # sharing transcripts wait for each other instead of deadlocking.
     query = (
         select(Transcript)
         .where(Transcript.source == source, Transcript.external_id.in_(external_ids))
-        .order_by(Transcript.id)
+        .order_by(Transcript.external_id)
         .with_for_update()
     )
     return {t.external_id: t for t in session.scalars(query)}
@@ -126,7 +127,7 @@ def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> set[
             "source_updated_at": revisions.source_time(plan.updated_at, row["turns"]),
             "turn_keys": list(plan.turn_keys) if plan.turn_keys else None,
         }
-        for row, plan in pairs
+        for row, plan in sorted(pairs, key=lambda pair: pair[0]["external_id"])
     ]
     table = Transcript.__table__
     statement = (
