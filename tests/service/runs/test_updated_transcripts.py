@@ -6,16 +6,25 @@ The embedder is test_snapshot's deterministic hash embedder: these tests are abo
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+
 import numpy as np
 from sqlalchemy import select
 
+from pipelines.synthetic import generate_company
 from pipelines.text import customer_text
+from service.accounts.schemas import AccountIn
+from service.accounts.service import upsert_accounts
+from service.config import Settings
 from service.db import Database
 from service.ingest.models import TranscriptEmbedding
-from service.ingest.schemas import TranscriptIn
+from service.ingest.schemas import TranscriptIn, TurnIn
 from service.ingest.service import store_transcripts
 from service.runs import flow
 from service.runs.embeddings import embed_with_cache
+from service.runs.models import Run
+from service.runs.service import create_run
 from tests.service.builders import transcript_payload
 from tests.service.runs.test_snapshot import HashEmbedder
 
@@ -86,3 +95,51 @@ def test_a_run_that_read_the_old_text_keeps_it_and_cannot_overwrite_the_new_vect
     cached = _cached(db)
     assert [revision for revision, _ in cached] == [2]
     np.testing.assert_allclose(np.frombuffer(cached[0][1], dtype=np.float32), _vector(NEW))
+
+
+class UpdatesDuringEmbedding(HashEmbedder):
+    """Stores new versions of `changed` (committed) when the run first embeds: the run has read its snapshot
+    by then, so the update overlaps the run every time."""
+
+    def __init__(self, database: Database, changed: list[TranscriptIn]) -> None:
+        self.database, self.changed, self.done = database, changed, False
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not self.done:
+            with self.database.transaction() as session:
+                result = store_transcripts(session, source="api", transcripts=self.changed)
+            assert result.updated == len(self.changed)
+            self.done = True
+        return super().embed(texts)
+
+
+def test_runs_around_an_update_use_the_text_they_read(settings: Settings, db: Database) -> None:
+    company = generate_company(n_customers=60, seed=5)
+    transcripts = [TranscriptIn.model_validate(t) for t in company.transcripts][:200]
+    marker = "zzupdatedmarker"
+    changed = [
+        t.model_copy(
+            update={"turns": [*t.turns, TurnIn(speaker="customer", text=f"{marker} one more thing")]}
+        )
+        for t in transcripts[:15]
+    ]
+    with db.transaction() as session:
+        upsert_accounts(session, accounts=[AccountIn.model_validate(a) for a in company.accounts])
+        store_transcripts(session, source="api", transcripts=transcripts)
+        first = create_run(session, params={"min_personas": 2, "max_personas": 3}).id
+
+    assert flow.execute_run(db, first, embedder=UpdatesDuringEmbedding(db, changed), settings=settings)
+    with db.transaction() as session:
+        run = session.get(Run, first)
+        assert run is not None and run.status == "succeeded"
+        assert run.summary["transcripts"] == 200 and marker not in json.dumps(run.report_data)
+        # It embedded what it had read: every vector it left is tagged revision 1, though 15 texts moved on.
+        assert Counter(session.scalars(select(TranscriptEmbedding.revision))) == Counter({1: 200})
+        second = create_run(session, params={"min_personas": 2, "max_personas": 3}).id
+    assert flow.execute_run(db, second, embedder=HashEmbedder(), settings=settings)
+    with db.transaction(write=False) as session:
+        run = session.get(Run, second)
+        assert run is not None and run.status == "succeeded"
+        assert run.summary["newly_embedded"] == len(changed)  # exactly the updated ones, with their new text
+        revisions = Counter(session.scalars(select(TranscriptEmbedding.revision)))
+    assert revisions == Counter({1: 200 - len(changed), 2: len(changed)})
