@@ -4,7 +4,13 @@ from service.accounts.models import Account
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, InstallSecret
 from service.db import Base
-from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery, WebhookDeliveryCustomer
+from service.ingest.models import (
+    ImportCheckpoint,
+    Transcript,
+    TranscriptEmbedding,
+    WebhookDelivery,
+    WebhookDeliveryCustomer,
+)
 from service.personas.models import CustomerAssignment, PersonaLabel, RunPersona
 from service.runs.models import Run
 from service.shifts.models import PersonaAlert
@@ -17,6 +23,7 @@ __all__ = [
     "CustomerAssignment",
     "PersonaAlert",
     "InstallSecret",
+    "ImportCheckpoint",
     "PersonaLabel",
     "Run",
     "RunPersona",

@@ -6,6 +6,7 @@ import sys
 
 from service.cli import erase, results, runs, server
 from service.cli.context import typer_app
+from service.cli.imports import import_app
 from service.cli.ingest import ingest_app
 from service.cli.keys import keys_app
 from service.config import ConfigurationError
@@ -21,6 +22,7 @@ app.add_typer(runs.run_app, name="run")
 app.add_typer(server.db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(import_app, name="import")
 
 
 def main() -> None:

@@ -62,7 +62,7 @@ def _report_problems(problems: list[str]) -> None:
 def _store_batches(batches: list[list[tuple[int, TranscriptIn]]], problems: list[str]) -> dict[str, int]:
     """Store each batch in its own transaction; a batch a limit refuses is rejected whole, with its lines."""
     database, settings = open_database(), get_settings()
-    counts = {"accepted": 0, "duplicates": 0}
+    counts = {"accepted": 0, "updated": 0, "duplicates": 0}
     with progress_bar() as progress:
         task = progress.add_task("ingesting transcripts", total=sum(len(b) for b in batches))
         for batch in batches:
@@ -75,10 +75,8 @@ def _store_batches(batches: list[list[tuple[int, TranscriptIn]]], problems: list
                 problems.append(f"lines {batch[0][0]}-{batch[-1][0]}: {exc.detail}")
             else:
                 counts["accepted"] += result.accepted
+                counts["updated"] += result.updated
                 counts["duplicates"] += result.duplicates
-                updated = getattr(result, "updated", None)  # reported once replaced transcripts are counted
-                if isinstance(updated, int):
-                    counts["updated"] = counts.get("updated", 0) + updated
             progress.advance(task, len(batch))
     return counts
 
@@ -93,9 +91,8 @@ def ingest_transcripts(
     batches = [transcripts[i : i + batch_size] for i in range(0, len(transcripts), batch_size)]
     counts = _store_batches(batches, problems)
     _report_problems(problems)
-    updated = f", updated {counts['updated']}" if "updated" in counts else ""
     console.print(
-        f"transcripts: accepted {counts['accepted']}{updated}, duplicates {counts['duplicates']}, "
+        f"transcripts: accepted {counts['accepted']}, updated {counts['updated']}, duplicates {counts['duplicates']}, "
         f"rejected lines {len(problems)}"
     )
     if problems:

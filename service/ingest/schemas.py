@@ -144,7 +144,15 @@ class TranscriptBatchIn(BaseModel):
 
 class IngestResult(BaseModel):
     accepted: int = Field(description="Transcripts stored by this request.")
-    duplicates: int = Field(description="Transcripts already stored (same source and external_id), skipped.")
+    duplicates: int = Field(
+        description="Transcripts already stored with this content (same source and external_id), or older "
+        "versions of stored ones (by the vendor's updated-at or the latest turn time): skipped."
+    )
+    updated: int = Field(
+        default=0,
+        description="Stored transcripts whose content changed (a ticket that grew): replaced, or extended "
+        "with the new turns for vendors that send a few turns at a time.",
+    )
 
 
 class TurnRead(BaseModel):

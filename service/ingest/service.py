@@ -1,19 +1,23 @@
-"""Transcript storage rules: limits, redaction, idempotent inserts and cursor listing."""
+"""Transcript storage rules: limits, redaction, idempotent inserts, updates of changed content, listing."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from service.domain_errors import TooLarge
-from service.ingest.models import Transcript, WebhookDelivery, WebhookDeliveryCustomer
+from service.ingest import revisions
+from service.ingest.models import Transcript, TranscriptEmbedding, WebhookDelivery, WebhookDeliveryCustomer
 from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, redact_json, redact_turns
 from service.ingest.schemas import IngestResult, TranscriptIn
+from service.ingest.vendors.protocol import Merge
 from service.upsert import insert_for
 
+log = logging.getLogger("personas.ingest")
 #: The ``source`` stored with transcripts sent to the API or loaded by the CLI (webhooks store the vendor's name).
 API_SOURCE = "api"
 
@@ -61,20 +65,119 @@ def _redacted_rows(source: str, transcripts: Sequence[TranscriptIn]) -> list[dic
     return [_row(source, transcript, budget) for transcript in transcripts]
 
 
-def store_transcripts(session: Session, *, source: str, transcripts: Sequence[TranscriptIn]) -> IngestResult:
-    """Insert what is new; (source, external_id) already stored counts as a duplicate, not an error."""
+def store_transcripts(
+    session: Session,
+    *,
+    source: str,
+    transcripts: Sequence[TranscriptIn],
+    merges: Sequence[Merge] | None = None,
+) -> IngestResult:
+    """Insert what is new, replace (or extend, per `merges`) what changed; the same content again, or an
+    older version than the stored one, counts as a duplicate."""
     if not transcripts:
-        return IngestResult(accepted=0, duplicates=0)
+        return IngestResult(accepted=0, duplicates=0, updated=0)
     rows = _redacted_rows(source, transcripts)
+    plans = list(merges) if merges else [Merge()] * len(rows)
+    stored = _stored(session, source, {row["external_id"] for row in rows})
+    fresh = _first_of_new(rows, stored)
+    inserted = _insert(session, [(rows[i], plans[i]) for i in fresh])
+    # The rest meet a stored version: stored before, earlier in this batch, or by a concurrent request.
+    pending = [i for i, row in enumerate(rows) if i not in fresh or row["external_id"] not in inserted]
+    stored.update(_stored(session, source, {rows[i]["external_id"] for i in pending} - stored.keys()))
+    counts = {"duplicates": 0, "updated": 0}
+    for i in pending:
+        counts[_revise(session, stored[rows[i]["external_id"]], rows[i], plans[i])] += 1
+    session.flush()
+    return IngestResult(accepted=len(inserted), **counts)
+
+
+def _stored(session: Session, source: str, external_ids: set[str]) -> dict[str, Transcript]:
+    if not external_ids:
+        return {}
+    # Locked until the commit (PostgreSQL; SQLite writes one at a time anyway): two deliveries extending one
+    # conversation at once must not both start from the same stored turns, or the first one's new turns would
+    # be lost. Locks are taken, and new rows inserted, in external_id order, so that concurrent batches
+    # sharing transcripts wait for each other instead of deadlocking.
+    query = (
+        select(Transcript)
+        .where(Transcript.source == source, Transcript.external_id.in_(external_ids))
+        .order_by(Transcript.external_id)
+        .with_for_update()
+    )
+    return {t.external_id: t for t in session.scalars(query)}
+
+
+def _first_of_new(rows: list[dict[str, Any]], stored: dict[str, Transcript]) -> set[int]:
+    """Positions of the rows to insert: the first of each external_id not stored yet."""
+    fresh: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        if row["external_id"] not in stored:
+            fresh.setdefault(row["external_id"], i)
+    return set(fresh.values())
+
+
+def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> set[str]:
+    """Insert new rows; the external_ids inserted (not those a concurrent request stored first)."""
+    if not pairs:
+        return set()
+    values = [
+        {
+            **row,
+            "content_hash": revisions.content_hash(row),
+            "source_updated_at": revisions.source_time(plan.updated_at, row["turns"]),
+            "turn_keys": list(plan.turn_keys) if plan.turn_keys else None,
+        }
+        for row, plan in sorted(pairs, key=lambda pair: pair[0]["external_id"])
+    ]
     table = Transcript.__table__
     statement = (
         insert_for(session, table)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(table.c.id)
+        .returning(table.c.external_id)
     )
-    inserted = session.execute(statement, rows).all()
-    session.flush()
-    return IngestResult(accepted=len(inserted), duplicates=len(rows) - len(inserted))
+    return set(session.execute(statement, values).scalars())
+
+
+def _stored_row(transcript: Transcript) -> dict[str, Any]:
+    return {
+        field: getattr(transcript, field) for field in revisions.CONTENT_FIELDS if field != "metadata"
+    } | {"metadata": transcript.metadata_}
+
+
+def _revise(session: Session, transcript: Transcript, row: dict[str, Any], plan: Merge) -> str:
+    """Apply a delivery to the stored transcript: "updated", or "duplicates" when nothing changes."""
+    incoming = revisions.source_time(plan.updated_at, row["turns"])
+    older = revisions.is_older(incoming, transcript.source_updated_at, row["turns"], transcript.turns)
+    keys = list(plan.turn_keys) if plan.turn_keys else None
+    candidate = row
+    if plan.mode == "append":
+        turns, keys = revisions.appended_turns(transcript.turns, transcript.turn_keys, row["turns"], keys)
+        candidate = {**(_stored_row(transcript) if older else row), "turns": turns}
+    elif older:
+        log.info("older version ignored", extra={"external_id": transcript.external_id})
+        return "duplicates"
+    digest = revisions.content_hash(candidate)
+    if digest == (transcript.content_hash or revisions.content_hash(_stored_row(transcript))):
+        return "duplicates"
+    for field in ("customer_id", "channel", "started_at", "duration_seconds", "turns"):
+        setattr(transcript, field, candidate[field])
+    transcript.metadata_ = candidate["metadata"]
+    appended = plan.mode == "append"
+    transcript.redactions = (
+        _added(transcript.redactions, row["redactions"]) if appended else row["redactions"]
+    )
+    transcript.turn_keys = keys
+    transcript.content_hash = digest
+    transcript.revision += 1
+    if incoming is not None and not older:
+        transcript.source_updated_at = incoming
+    # The cached vector was made from the old text: the next run embeds this revision again.
+    session.execute(delete(TranscriptEmbedding).where(TranscriptEmbedding.transcript_id == transcript.id))
+    return "updated"
+
+
+def _added(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {kind: a.get(kind, 0) + b.get(kind, 0) for kind in {*a, *b}}
 
 
 def claim_delivery(

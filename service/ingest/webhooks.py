@@ -83,7 +83,11 @@ def receive_webhook(
     if delivery.delivery_id and not service.claim_delivery(
         session, source=source, delivery_id=delivery.delivery_id, transcripts=transcripts
     ):
-        return IngestResult(accepted=0, duplicates=len(transcripts))
-    result = service.store_transcripts(session, source=source, transcripts=transcripts)
-    log.info("webhook stored", extra={"source": source, "accepted": result.accepted})
+        return IngestResult(accepted=0, duplicates=len(transcripts), updated=0)
+    result = service.store_transcripts(
+        session, source=source, transcripts=transcripts, merges=delivery.merges
+    )
+    log.info(
+        "webhook stored", extra={"source": source, "accepted": result.accepted, "updated": result.updated}
+    )
     return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import select
@@ -21,11 +21,36 @@ def cache_key(embedder: Embedder) -> str:
     return f"{embedder.model_name}|{TEXT_RECIPE}"
 
 
-def cached_vectors(session: Session, *, model: str, up_to_id: int) -> dict[int, np.ndarray]:
-    query = select(TranscriptEmbedding.transcript_id, TranscriptEmbedding.vector).where(
-        TranscriptEmbedding.model == model, TranscriptEmbedding.transcript_id <= up_to_id
+def cached_vectors(
+    session: Session, *, model: str, up_to_id: int, revisions: Mapping[int, int] | None = None
+) -> dict[int, np.ndarray]:
+    """Cached vectors up to a transcript id; with `revisions`, only those made from that revision of each."""
+    query = select(
+        TranscriptEmbedding.transcript_id, TranscriptEmbedding.revision, TranscriptEmbedding.vector
+    ).where(TranscriptEmbedding.model == model, TranscriptEmbedding.transcript_id <= up_to_id)
+    return {
+        tid: np.frombuffer(blob, dtype=np.float32)
+        for tid, revision, blob in session.execute(query)
+        if revisions is None or revisions.get(tid, 1) == revision
+    }
+
+
+def _store_vectors(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert vectors; over a cached one only when made from a later revision of the transcript. So a run
+    that read a transcript before it was updated never overwrites the vector of its new text, and the vector
+    such a run leaves behind is replaced by the next run's."""
+    table = TranscriptEmbedding.__table__
+    statement = insert_for(session, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["transcript_id", "model"],
+        set_={
+            "dim": statement.excluded.dim,
+            "vector": statement.excluded.vector,
+            "revision": statement.excluded.revision,
+        },
+        where=table.c.revision < statement.excluded.revision,
     )
-    return {tid: np.frombuffer(blob, dtype=np.float32) for tid, blob in session.execute(query)}
+    session.execute(statement, rows)
 
 
 def embed_with_cache(
@@ -34,12 +59,15 @@ def embed_with_cache(
     embedder: Embedder,
     transcript_ids: Sequence[int],
     texts: Sequence[str],
+    revisions: Sequence[int] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for every transcript (cached or new, the new ones stored); also returns how many were new."""
+    """Vectors for every transcript (cached or new, the new ones stored); also returns how many were new.
+    `revisions` (per transcript, default 1): the revision each text is; a vector of another one is not used."""
     up_to = max(transcript_ids, default=0)
+    revision_of = dict(zip(transcript_ids, revisions or [1] * len(transcript_ids), strict=True))
     with database.transaction(write=False) as session:
-        known = cached_vectors(session, model=cache_key(embedder), up_to_id=up_to)
+        known = cached_vectors(session, model=cache_key(embedder), up_to_id=up_to, revisions=revision_of)
     missing = [i for i, tid in enumerate(transcript_ids) if tid not in known]
     done = 0
     for positions, vectors in embed_in_batches([texts[i] for i in missing], embedder):
@@ -50,14 +78,14 @@ def embed_with_cache(
                 "model": cache_key(embedder),
                 "dim": len(v),
                 "vector": v.tobytes(),
+                "revision": revision_of[transcript_ids[i]],
             }
             for i, v in zip(batch, vectors, strict=True)
         ]
         with database.transaction() as session:
             # Two workers may embed the same new transcript; the first write wins (with the default backend the
             # vectors are identical; with onnx-int8 they agree to int8 rounding, its scales depend on the batch).
-            table = TranscriptEmbedding.__table__
-            session.execute(insert_for(session, table).on_conflict_do_nothing(), rows)
+            _store_vectors(session, rows)
         for i, vector in zip(batch, vectors, strict=True):
             known[transcript_ids[i]] = np.asarray(vector, dtype=np.float32)
         done += len(batch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,8 @@ class Snapshot:
     transcripts: list[TranscriptInput]
     accounts: list[AccountInput]
     up_to_id: int
+    #: The revision of each transcript as read (empty: all 1): its cached vector must be of that revision.
+    revisions: list[int] = field(default_factory=list)
 
 
 def load_snapshot(database: Database, params: dict[str, Any]) -> Snapshot:
@@ -71,7 +73,7 @@ def load_snapshot(database: Database, params: dict[str, Any]) -> Snapshot:
         TranscriptInput(str(t.id), t.customer_id, t.channel, t.started_at, t.duration_seconds, list(t.turns))
         for t in rows
     ]
-    return Snapshot([t.id for t in rows], transcripts, accounts, up_to)
+    return Snapshot([t.id for t in rows], transcripts, accounts, up_to, [t.revision for t in rows])
 
 
 class ProgressReporter:
@@ -157,6 +159,7 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         embedder=embedder,
         transcript_ids=snapshot.transcript_ids,
         texts=[customer_text(t.turns) for t in snapshot.transcripts],
+        revisions=snapshot.revisions or None,
         progress=lambda f: report("embedding", f),
     )
     timings["embedding"] = time.perf_counter() - clock

@@ -44,7 +44,7 @@ def test_ingest_transcripts_is_resumable(
     assert first.exit_code == 0, first.output
     path.write_text("\n".join(lines) + "\n{not json}\n")
     second = runner.invoke(app, ["ingest", "transcripts", str(path), "--batch-size", "3"])
-    assert "accepted 3, duplicates 4, rejected lines 1" in second.output
+    assert "accepted 3, updated 0, duplicates 4, rejected lines 1" in second.output
     assert "rejected line 8: not valid JSON" in second.output
     assert second.exit_code == 1
     items = client.get("/v1/transcripts", headers=auth(keys["read"])).json()["items"]
@@ -146,7 +146,7 @@ def test_a_bad_transcript_line_is_reported_by_line_and_field_and_the_rest_stored
         "rejected line 3: turns.1.speaker: Input should be 'customer', 'agent', 'bot' or 'system'"
         in result.output
     )
-    assert "transcripts: accepted 5, duplicates 0, rejected lines 1" in result.output
+    assert "transcripts: accepted 5, updated 0, duplicates 0, rejected lines 1" in result.output
     items = client.get("/v1/transcripts", headers=auth(keys["read"])).json()["items"]
     assert sorted(i["external_id"] for i in items) == [f"t{i}" for i in range(5)]
 

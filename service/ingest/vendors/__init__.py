@@ -10,11 +10,11 @@ from __future__ import annotations
 from .freshdesk import FreshdeskVendor
 from .generic import GenericVendor
 from .intercom import IntercomVendor
-from .protocol import Delivery, PayloadError, SignatureError, Vendor
+from .protocol import Delivery, Merge, PayloadError, SignatureError, Vendor
 from .zendesk import ZendeskVendor
 
 VENDORS: dict[str, Vendor] = {
     vendor.name: vendor for vendor in (GenericVendor(), ZendeskVendor(), IntercomVendor(), FreshdeskVendor())
 }
 
-__all__ = ["VENDORS", "Delivery", "PayloadError", "SignatureError", "Vendor"]
+__all__ = ["VENDORS", "Delivery", "Merge", "PayloadError", "SignatureError", "Vendor"]

@@ -15,7 +15,8 @@ write the same keys with placeholders: ``{{ticket.id}}``, ``{{ticket.description
       "ticket_requester_id" | "ticket_contact_id", "ticket_contact_email" (only as a fallback),
       "ticket_company_id", "ticket_company_name", "ticket_created_at", "ticket_status",
       "ticket_priority", "ticket_type", "ticket_tags" ("a, b" or a list),
-      "ticket_latest_public_comment", "ticket_latest_public_comment_author" ("agent"|"customer")}}
+      "ticket_latest_public_comment", "ticket_latest_public_comment_author" ("agent"|"customer"),
+      "ticket_updated_at" (optional: lets a late, older delivery leave the stored status and tags alone)}}
 
 Mapping:
 - external_id ``freshdesk-ticket-<id>``.
@@ -28,7 +29,9 @@ Mapping:
   comment as a further turn, spoken by ``ticket_latest_public_comment_author`` (default ``agent``:
   a rule cannot tell who wrote it, and mislabelling an agent reply as the customer's words would
   pollute the persona text more than missing one customer reply) unless it repeats the description.
-  The subject is not a turn.
+  The subject is not a turn. Each delivery is appended to the stored conversation (Merge ``append``): a
+  turn whose speaker and text are already stored is not added again, so a ticket whose comments arrive
+  one rule run at a time is stored whole.
 - channel: Chat/WhatsApp/Facebook/Twitter/Mobihelp -> chat, Phone -> call, Email/Outbound Email ->
   email, Portal/Feedback Widget/other -> other.
 """
@@ -45,7 +48,7 @@ from typing import Any
 from .fields import join, obj, opt_id, opt_str, tag_list
 from .html_text import to_text
 from .identity import CustomerFields, choose_customer_id
-from .protocol import Delivery, PayloadError, SignatureError
+from .protocol import Delivery, Merge, PayloadError, SignatureError
 from .pseudonyms import customer_key
 from .signatures import lower_headers, require_secret
 from .strict_json import load_json
@@ -151,7 +154,9 @@ class FreshdeskVendor:
             "turns": turns,
             "metadata": metadata,
         }
-        return Delivery(delivery_id=None, transcripts=[transcript])
+        # The rule sends the description and the latest public comment only: append what is not stored yet.
+        merge = Merge(mode="append", updated_at=opt_time(t, "ticket_updated_at", p))
+        return Delivery(delivery_id=None, transcripts=[transcript], merges=[merge])
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,11 @@ Body: ``{"type": "notification_event", "id": "notif_...", "topic": "conversation
 Topic ``ping`` (sent when the endpoint is saved) and items that are not conversations (contact,
 company, ticket topics) are acknowledged with no transcripts.
 
+A ``conversation.user.replied`` (or ``admin.replied``) notification may carry only the newest parts: parts
+are appended to the stored conversation when their part id is not stored yet (Merge ``append``), so a
+conversation that grows over several notifications is stored whole, and a late, older notification adds
+nothing it already has.
+
 Conversation mapping (Conversation / Conversation Part models):
 - external_id ``intercom-conv-<id>``; started_at = conversation ``created_at`` (unix seconds).
 - customer_id per PERSONAS_INTERCOM_CUSTOMER_ID (``identity``): ``requester_external_id`` (default:
@@ -40,11 +45,11 @@ from typing import Any
 from .fields import join, obj, opt_bool, opt_id, opt_list, opt_obj, opt_str, req_id, req_obj, tag_list
 from .html_text import to_text
 from .identity import CustomerFields, choose_customer_id
-from .protocol import Delivery, PayloadError, SignatureError
+from .protocol import Delivery, Merge, PayloadError, SignatureError
 from .signatures import lower_headers, require_header, require_secret
 from .strict_json import load_json
 from .timestamps import opt_time, sort_key_time
-from .turns import cap_turns, turn
+from .turns import cap_turns, split_turn_keys, turn
 
 SIGNATURE = "x-hub-signature"
 
@@ -120,7 +125,10 @@ class IntercomVendor:
         if opt_str(item, "type", "data.item") != "conversation":
             return Delivery(delivery_id=delivery_id, transcripts=[])
         transcript = self._conversation(item, "data.item", topic, opt_id(data, "app_id", ""), customer_id)
-        return Delivery(delivery_id=delivery_id, transcripts=[transcript] if transcript else [])
+        if transcript is None:
+            return Delivery(delivery_id=delivery_id)
+        merge = conversation_merge(item, "data.item", transcript)
+        return Delivery(delivery_id=delivery_id, transcripts=[transcript], merges=[merge])
 
     def _conversation(
         self, c: dict[str, Any], p: str, topic: str, app_id: str | None, rule: str | None
@@ -155,6 +163,20 @@ class IntercomVendor:
             "turns": turns,
             "metadata": metadata,
         }
+
+
+def conversation_transcript(
+    c: dict[str, Any], p: str, customer_id_rule: str | None = None
+) -> dict[str, Any] | None:
+    """A Conversation model (as the REST API or an export gives it) mapped like a webhook's item."""
+    return IntercomVendor()._conversation(c, p, "", opt_id(c, "app_id", p), customer_id_rule)
+
+
+def conversation_merge(c: dict[str, Any], p: str, transcript: dict[str, Any]) -> Merge:
+    """A notification may carry only the newest parts: append those not stored yet, keyed by part id."""
+    return Merge(
+        mode="append", turn_keys=split_turn_keys(transcript), updated_at=opt_time(c, "updated_at", p)
+    )
 
 
 def _customer(
@@ -193,7 +215,7 @@ def _source_turn(
     if not source_text or opt_bool(source, "redacted", sp, default=False):
         return None
     author_type = opt_str(source_author, "type", join(sp, "author"))
-    return turn(speaker_for(author_type), source_text, started_at)
+    return turn(speaker_for(author_type), source_text, started_at, key="source")
 
 
 def _part_turns(c: dict[str, Any], p: str) -> tuple[list[dict[str, Any]], int]:
@@ -216,7 +238,8 @@ def _part_turns(c: dict[str, Any], p: str) -> tuple[list[dict[str, Any]], int]:
                 continue
             author = opt_obj(part, "author", ip) or {}
             speaker = speaker_for(opt_str(author, "type", join(ip, "author")))
-            rows.append((sort_key_time(at), i, turn(speaker, text, at)))
+            part_id = opt_id(part, "id", ip)
+            rows.append((sort_key_time(at), i, turn(speaker, text, at, key=part_id and f"part-{part_id}")))
     rows.sort(key=lambda r: (r[0], r[1]))
     return [r[2] for r in rows], notes
 

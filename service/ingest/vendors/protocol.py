@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 
 class SignatureError(Exception):
@@ -27,16 +27,35 @@ class PayloadError(Exception):
 
 
 @dataclass(frozen=True)
+class Merge:
+    """How a delivered transcript combines with the stored version of the same (source, external_id).
+
+    ``replace``: the delivery is the whole conversation (Zendesk's ticket, the API, generic senders).
+    ``append``: it carries only some turns (Intercom's new parts, Freshdesk's latest comment); turns not
+    stored yet are added. ``turn_keys``: the vendor's id per turn, None where it has none (then the turn's
+    speaker and redacted text identify it). ``updated_at`` (ISO 8601): the vendor's last-change time when it
+    sends one, else the latest turn time is used; a delivery older than the stored version never replaces it.
+    """
+
+    mode: Literal["replace", "append"] = "replace"
+    turn_keys: tuple[str | None, ...] | None = None
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
 class Delivery:
     """What one webhook request carries.
 
     ``delivery_id`` is the vendor's idempotency key for the request when it sends one (retries of
     the same delivery carry the same id); ``transcripts`` may be empty when the event is valid but
     carries no conversation text (e.g. an Intercom ``ping``): answer 202 with nothing accepted.
+    ``merges`` says how each transcript combines with what is stored (see ``Merge``).
     """
 
     delivery_id: str | None
     transcripts: list[dict[str, Any]] = field(default_factory=list)
+    #: One per transcript (same order); empty means every transcript replaces its stored version.
+    merges: list[Merge] = field(default_factory=list)
 
 
 @runtime_checkable

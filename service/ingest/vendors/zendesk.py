@@ -8,7 +8,9 @@ Every request also carries ``x-zendesk-webhook-id`` and ``x-zendesk-webhook-invo
 (".../webhooks/anatomy-of-a-webhook-request"); the invocation id is the delivery id (retries of
 one invocation share it).
 
-Body and mapping: see ``zendesk_ticket``.
+Body and mapping: see ``zendesk_ticket``. The ticket is sent whole each time (a trigger renders every
+comment), so it replaces the stored version; the ticket's ``updated_at`` (else its latest comment time)
+keeps an older snapshot delivered late from rolling it back.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from .fields import obj
-from .protocol import Delivery, SignatureError
+from .protocol import Delivery, Merge, SignatureError
 from .signatures import check_fresh, lower_headers, require_header, require_secret
 from .strict_json import load_json
-from .zendesk_ticket import ticket_transcript
+from .zendesk_ticket import ticket_transcript, ticket_updated_at
 
 SIGNATURE = "x-zendesk-webhook-signature"
 TIMESTAMP = "x-zendesk-webhook-signature-timestamp"
@@ -72,5 +74,10 @@ class ZendeskVendor:
 
     def parse(self, headers: Mapping[str, str], body: bytes, customer_id: str | None = None) -> Delivery:
         delivery_id = _delivery_id(lower_headers(headers))
-        transcript = ticket_transcript(obj(load_json(body), "body"), customer_id)
-        return Delivery(delivery_id=delivery_id, transcripts=[transcript] if transcript else [])
+        data = obj(load_json(body), "body")
+        transcript = ticket_transcript(data, customer_id)
+        if transcript is None:
+            return Delivery(delivery_id=delivery_id)
+        # The body is the whole ticket: it replaces the stored one unless an older snapshot arrives late.
+        merge = Merge(mode="replace", updated_at=ticket_updated_at(data))
+        return Delivery(delivery_id=delivery_id, transcripts=[transcript], merges=[merge])

@@ -245,6 +245,11 @@ def _customer(ticket: _Ticket, rule: str | None) -> tuple[str, str]:
     return chosen
 
 
+def ticket_updated_at(data: dict[str, Any]) -> str | None:
+    """The ticket's ``updated_at`` (ISO 8601) when the body carries it: which of two snapshots is newer."""
+    return opt_time(_ticket_object(data), "updated_at", "ticket")
+
+
 def ticket_transcript(data: dict[str, Any], customer_id_rule: str | None = None) -> dict[str, Any] | None:
     """The ticket's transcript, shaped like TranscriptIn; None when no public comment has text."""
     t = _ticket_object(data)

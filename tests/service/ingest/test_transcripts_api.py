@@ -20,13 +20,13 @@ def test_ingest_accepts_and_counts_duplicates(client: TestClient, keys: dict[str
     body = batch(transcript_payload("a"), transcript_payload("b"))
     first = client.post("/v1/transcripts", json=body, headers=auth(keys["ingest"]))
     assert first.status_code == 202
-    assert first.json() == {"accepted": 2, "duplicates": 0}
+    assert first.json() == {"accepted": 2, "duplicates": 0, "updated": 0}
     again = client.post(
         "/v1/transcripts",
         json=batch(transcript_payload("a"), transcript_payload("c")),
         headers=auth(keys["ingest"]),
     )
-    assert again.json() == {"accepted": 1, "duplicates": 1}
+    assert again.json() == {"accepted": 1, "duplicates": 1, "updated": 0}
     listed = client.get("/v1/transcripts", headers=auth(keys["read"])).json()
     assert sorted(i["external_id"] for i in listed["items"]) == ["a", "b", "c"]
 
@@ -34,7 +34,7 @@ def test_ingest_accepts_and_counts_duplicates(client: TestClient, keys: dict[str
 def test_duplicate_inside_one_batch_is_stored_once(client: TestClient, keys: dict[str, str]) -> None:
     body = batch(transcript_payload("same"), transcript_payload("same"))
     response = client.post("/v1/transcripts", json=body, headers=auth(keys["admin"]))
-    assert response.json() == {"accepted": 1, "duplicates": 1}
+    assert response.json() == {"accepted": 1, "duplicates": 1, "updated": 0}
 
 
 def test_personal_data_is_redacted_before_storage(client: TestClient, keys: dict[str, str]) -> None:

@@ -67,7 +67,7 @@ def test_generic_delivery_is_stored_and_replay_acknowledged_once(
 ) -> None:
     body = json.dumps(transcript_payload("wh-1", text="Call me on +44 20 7946 0958 please")).encode()
     first = client.post("/v1/webhooks/generic", content=body, headers=generic_headers(body))
-    assert first.status_code == 202 and first.json() == {"accepted": 1, "duplicates": 0}
+    assert first.status_code == 202 and first.json() == {"accepted": 1, "duplicates": 0, "updated": 0}
     replay = client.post("/v1/webhooks/generic", content=body, headers=generic_headers(body))
     assert replay.status_code == 202 and replay.json()["accepted"] == 0
     items = stored(client, keys["read"])

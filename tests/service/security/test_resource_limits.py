@@ -149,7 +149,7 @@ def test_largest_legal_batch_is_accepted_with_bounded_memory(
         elapsed = time.perf_counter() - started
     peak = _rss(pid)["VmHWM"]
     assert response.status_code == 202, response.text[:500]
-    assert response.json() == {"accepted": 1000, "duplicates": 0}
+    assert response.json() == {"accepted": 1000, "duplicates": 0, "updated": 0}
     assert row_counts(db)["transcripts"] == 1001
     figures = {
         "body_mb": round(len(body) / 2**20, 2),

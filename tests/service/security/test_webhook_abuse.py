@@ -73,14 +73,14 @@ def test_replay_with_fresh_timestamp_and_signature_is_acknowledged_and_stored_on
     body = fixture_body(vendor)
     first = post(app_client, vendor, body, sign(vendor, body, at=now_utc() - timedelta(seconds=90)))
     assert first.status_code == 202, first.text
-    assert first.json() == {"accepted": 1, "duplicates": 0}
+    assert first.json() == {"accepted": 1, "duplicates": 0, "updated": 0}
     stored_once = {"transcripts": 1, "webhook_deliveries": 1 if vendor in DELIVERY_ID_VENDORS else 0}
     assert row_counts(db) == stored_once
 
     # The same delivery re-sent later: a new signed timestamp, a freshly computed valid signature.
     replay = post(app_client, vendor, body, sign(vendor, body, at=now_utc()))
     assert replay.status_code == 202, replay.text
-    assert replay.json() == {"accepted": 0, "duplicates": 1}
+    assert replay.json() == {"accepted": 0, "duplicates": 1, "updated": 0}
     assert row_counts(db) == stored_once
 
 
@@ -105,7 +105,7 @@ def test_generic_new_delivery_id_for_the_same_transcript_is_a_duplicate_transcri
     body = fixture_body("generic")
     assert post(app_client, "generic", body, sign("generic", body, delivery_id="a")).status_code == 202
     again = post(app_client, "generic", body, sign("generic", body, delivery_id="b"))
-    assert again.status_code == 202 and again.json() == {"accepted": 0, "duplicates": 1}
+    assert again.status_code == 202 and again.json() == {"accepted": 0, "duplicates": 1, "updated": 0}
     assert row_counts(db) == {"transcripts": 1, "webhook_deliveries": 2}
 
 
