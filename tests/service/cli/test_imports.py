@@ -146,3 +146,24 @@ def test_a_batch_over_the_redaction_budget_is_stored_one_record_at_a_time(
     assert result.exit_code == 1
     assert "skipped record 2 (line 3): transcript:" in result.output and "phone numbers" in result.output
     assert set(stored(client, keys["read"])) == {"d-1", "d-3"}
+
+
+@pytest.mark.parametrize(("rule", "expected"), [("organization", "7001"), ("requester", "3301")])
+def test_imports_choose_the_customer_id_like_the_webhooks(
+    cli_env: None,
+    client: TestClient,
+    keys: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    rule: str,
+    expected: str,
+) -> None:
+    """PERSONAS_ZENDESK_CUSTOMER_ID decides for the export as for the webhook (ticket 9101: organization 7001,
+    requester 3301), so imported and pushed transcripts of one customer join the same account."""
+    from service.config import get_settings
+
+    monkeypatch.setenv("PERSONAS_ZENDESK_CUSTOMER_ID", rule)
+    get_settings.cache_clear()
+    run_import("zendesk", str(IMPORTS / "zendesk_tickets.json"))
+    ticket = stored(client, keys["read"])["zendesk-ticket-9101"]
+    assert ticket["customer_id"].endswith(expected), ticket["customer_id"]
+    assert ticket["customer_id"] != stored(client, keys["read"])["zendesk-ticket-9102"]["customer_id"]
