@@ -10,6 +10,7 @@ Revises: 6769fc143b0d
 Create Date: 2026-11-30 00:15:00
 """
 
+import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -28,6 +29,10 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_install_secrets")),
     )
+    # The install's key-hash secret is made here, committed with the schema: made lazily inside the first key's
+    # transaction, a rollback of that transaction would leave a process holding a secret no other process sees.
+    secrets_table = sa.table("install_secrets", sa.column("name", sa.String), sa.column("value", sa.String))
+    op.bulk_insert(secrets_table, [{"name": "key-hash", "value": secrets.token_hex(32)}])
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.add_column(sa.Column("public_id", sa.String(length=32), nullable=True))
         batch_op.add_column(

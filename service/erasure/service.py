@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -26,6 +27,8 @@ from service.runs.models import Run
 
 log = logging.getLogger("personas.erasure")
 ERASED = "[erased]"
+# How far before a run's start an erasure may be recorded and still commit after the run read its snapshot.
+ERASURE_SLACK = timedelta(minutes=10)
 
 
 def customer_hash(customer_id: str) -> str:
@@ -48,6 +51,8 @@ def _delete_rows(
             session, delete(JobTranscript).where(JobTranscript.transcript_id.in_(transcript_ids))
         )
         result.transcripts = _count(session, delete(Transcript).where(Transcript.id.in_(transcript_ids)))
+    # The delivery records go too: a vendor's delivery id may itself carry the customer's id. (A vendor retry of
+    # that delivery within the signature window would then be stored again.)
     deliveries = select(WebhookDeliveryCustomer.delivery_id).where(
         WebhookDeliveryCustomer.customer_id == customer_id
     )
@@ -93,11 +98,14 @@ def _scrub_runs(session: Session, traces: Traces, result: ErasureResult, run_id:
 def reapply_erasures(session: Session, *, run_id: str, transcripts: Sequence[TranscriptInput]) -> int:
     """A run that read its snapshot before an erasure committed would store the customer again: scrub what it
     just stored (in its transaction) of every customer of its snapshot erased since the run started. The audit
-    log holds hashes only, so the snapshot's customer ids are hashed to find them."""
+    log holds hashes only, so the snapshot's customer ids are hashed to find them. Call it after finish_run:
+    the run's report data is scrubbed too."""
     since = session.get_one(Run, run_id).started_at
     query = select(AuditEvent.details).where(AuditEvent.action == AuditAction.CUSTOMER_ERASED.value)
     if since is not None:
-        query = query.where(AuditEvent.at >= since)
+        # An erasure's time is taken before it commits: one recorded just before the run started may still
+        # have committed after the run read its snapshot. ERASURE_SLACK covers any such transaction.
+        query = query.where(AuditEvent.at >= since - ERASURE_SLACK)
     hashes = {details.get("customer_id_sha256") for details in session.scalars(query)}
     if not hashes:
         return 0

@@ -29,11 +29,15 @@ def _rows(session: Session, statement: object) -> int:
 
 
 def _purge_transcripts(session: Session, cutoff: datetime, result: PurgeResult) -> None:
-    """Transcripts that started before the cutoff (received before it when the start is unknown)."""
-    expired = or_(
+    """Transcripts that started before the cutoff (received before it when the start is unknown) and whose
+    stored version is not newer (vendor updated-at, else latest turn time): a long-lived ticket that still grows is kept whole (purging it would let the next appended
+    delivery re-create it with only its new turns)."""
+    started_before = or_(
         Transcript.started_at < cutoff,
         and_(Transcript.started_at.is_(None), Transcript.received_at < cutoff),
     )
+    not_updated_since = or_(Transcript.source_updated_at.is_(None), Transcript.source_updated_at < cutoff)
+    expired = and_(started_before, not_updated_since)
     ids = list(session.scalars(select(Transcript.id).where(expired)))
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from pipelines.embed import Embedder, embed_in_batches
 from pipelines.text import TEXT_RECIPE
 from service.db import Database
-from service.ingest.models import TranscriptEmbedding
+from service.ingest.models import Transcript, TranscriptEmbedding
 from service.upsert import insert_for
 
 
@@ -39,6 +39,15 @@ def _store_vectors(session: Session, rows: list[dict[str, object]]) -> None:
     """Insert vectors; over a cached one only when made from a later revision of the transcript. So a run
     that read a transcript before it was updated never overwrites the vector of its new text, and the vector
     such a run leaves behind is replaced by the next run's."""
+    # Only transcripts still stored: an erasure or a retention purge may have removed some since the run read
+    # them (their vectors would break the foreign key and fail the run). Locked on PostgreSQL until the insert.
+    ids = [row["transcript_id"] for row in rows]
+    present = set(
+        session.scalars(select(Transcript.id).where(Transcript.id.in_(ids)).with_for_update(key_share=True))
+    )
+    rows = [row for row in rows if row["transcript_id"] in present]
+    if not rows:
+        return
     table = TranscriptEmbedding.__table__
     statement = insert_for(session, table)
     statement = statement.on_conflict_do_update(

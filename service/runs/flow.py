@@ -225,7 +225,6 @@ def store_result(
             customers=customers,
             job_transcripts=job_transcripts(result),
         )
-        reapply_erasures(session, run_id=run_id, transcripts=snapshot.transcripts)
         # Storing is timed up to the commit that follows; the rest is measured where it happened.
         seconds = {**timings, "storing": time.perf_counter() - clock}
         summary.timings = {k: round(v, 3) for k, v in seconds.items()}
@@ -238,3 +237,4 @@ def store_result(
             model_name=result.model_name,
             snapshot_transcript_id=snapshot.up_to_id,
         )
+        reapply_erasures(session, run_id=run_id, transcripts=snapshot.transcripts)

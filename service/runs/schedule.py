@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from service.audit.schemas import AuditAction
 from service.audit.service import record
 from service.db import Database
+from service.domain_errors import Conflict, TooBusy
 from service.runs import service
 from service.runs.models import Run
 from service.runs.schemas import ACTIVE_STATUSES, RunCreate
@@ -31,13 +32,20 @@ def next_time(expression: str, after: datetime) -> datetime:
 
 def start_if_idle(database: Database, submit: Callable[[str], None] | None) -> str | None:
     """Queue a run with the default parameters unless one is queued or running; its id, or None if skipped."""
-    with database.transaction() as session:
-        active = session.scalar(select(func.count()).select_from(Run).where(Run.status.in_(ACTIVE_STATUSES)))
-        if active:
-            log.info("scheduled run skipped: a run is queued or running")
-            return None
-        run_id = service.create_run(session, params=RunCreate().model_dump(mode="json", exclude_none=True)).id
-        record(session, AuditAction.RUN_STARTED, actor=SCHEDULE_ACTOR, target=run_id)
+    try:
+        with database.transaction() as session:
+            active = session.scalar(
+                select(func.count()).select_from(Run).where(Run.status.in_(ACTIVE_STATUSES))
+            )
+            if active:
+                log.info("scheduled run skipped: a run is queued or running")
+                return None
+            params = RunCreate().model_dump(mode="json", exclude_none=True)
+            run_id = service.create_run(session, params=params).id
+            record(session, AuditAction.RUN_STARTED, actor=SCHEDULE_ACTOR, target=run_id)
+    except (Conflict, TooBusy):  # another process started one between the count and the create
+        log.info("scheduled run skipped: a run was started meanwhile")
+        return None
     log.info("scheduled run queued", extra={"run_id": run_id})
     if submit is not None:
         submit(run_id)

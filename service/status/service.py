@@ -26,11 +26,17 @@ def unmatched_by_source(session: Session) -> dict[str, int]:
 def status(session: Session, *, embedding_model: str) -> Status:
     transcripts = session.scalar(select(func.count()).select_from(Transcript)) or 0
     customers = session.scalar(select(func.count(distinct(Transcript.customer_id)))) or 0
+    # Only vectors of a transcript's current revision count: a run that read an older text may leave its vector,
+    # and the next run embeds the new text again.
     embedded = (
         session.scalar(
             select(func.count())
             .select_from(TranscriptEmbedding)
-            .where(TranscriptEmbedding.model == embedding_model)
+            .join(Transcript, Transcript.id == TranscriptEmbedding.transcript_id)
+            .where(
+                TranscriptEmbedding.model == embedding_model,
+                TranscriptEmbedding.revision == Transcript.revision,
+            )
         )
         or 0
     )

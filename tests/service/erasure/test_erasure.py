@@ -13,7 +13,7 @@ from pipelines.types import TranscriptInput
 from service.cli import app as cli_app
 from service.db import Database
 from service.erasure.scrub import scrub_persona, traces_of
-from service.erasure.service import reapply_erasures
+from service.erasure.service import ERASURE_SLACK, reapply_erasures
 from service.ingest.models import Transcript
 from service.personas.models import RunPersona
 from service.personas.schemas import CustomerRow, Example, Job, Phrase, StoredPersona
@@ -180,7 +180,7 @@ def test_a_run_in_flight_during_an_erasure_stores_the_customer_scrubbed(
     with db.transaction(write=False) as session:
         stored = session.get_one(Run, "r" * 32).report_data
     assert [p["customer_id"] for p in stored["map"]["points"]] == ["c-kept"]
-    with db.transaction() as session:  # an erasure before the run started is not the run's concern
-        session.get_one(Run, "r" * 32).started_at = datetime.now(UTC) + timedelta(minutes=5)
+    with db.transaction() as session:  # an erasure well before the run started is not the run's concern
+        session.get_one(Run, "r" * 32).started_at = datetime.now(UTC) + ERASURE_SLACK + timedelta(minutes=5)
     with db.transaction() as session:
         assert reapply_erasures(session, run_id="r" * 32, transcripts=snapshot) == 0

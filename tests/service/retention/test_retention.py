@@ -148,3 +148,18 @@ def test_the_inline_worker_purges_while_idle(db: Database, settings: Settings) -
     finally:
         executor.stop()
     assert _count(db, Transcript) == 0
+
+
+def test_a_ticket_opened_long_ago_but_still_growing_is_kept(db: Database) -> None:
+    """Age is the stored version's: a ticket started 40 days ago that its vendor updated yesterday stays whole
+    (purged, the next appended delivery would re-create it with only its new turns)."""
+    opened = NOW - timedelta(days=40)
+    growing = _store(db, "still-growing", opened, opened)
+    finished = _store(db, "finished-long-ago", opened, opened)
+    with db.transaction() as session:
+        session.get_one(Transcript, growing).source_updated_at = NOW - timedelta(days=1)
+        session.get_one(Transcript, finished).source_updated_at = NOW - timedelta(days=35)
+    with db.transaction() as session:
+        assert purge_expired(session, now=NOW, retention_days=30).transcripts == 1
+    with db.transaction(write=False) as session:
+        assert session.scalars(select(Transcript.external_id)).all() == ["still-growing"]

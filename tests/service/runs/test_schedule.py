@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEvent
@@ -94,3 +95,17 @@ def test_the_inline_executor_runs_the_schedule(db: Database, settings: Settings)
     finally:
         executor.stop()
     assert "personas-schedule" not in {t.name for t in threading.enumerate()}
+
+
+def test_a_run_started_meanwhile_makes_the_tick_a_skip(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process may queue a run between the tick's idle check and its create (two replicas, or an API
+    request): the create's duplicate rule then refuses, and the tick is a skip, not an error."""
+    from service.domain_errors import Conflict
+    from service.runs import service as runs
+
+    def refuse(*_: object, **__: object) -> Run:
+        raise Conflict("An identical run is queued or running.")
+
+    monkeypatch.setattr(runs, "create_run", refuse)
+    submitted: list[str] = []
+    assert start_if_idle(db, submitted.append) is None and submitted == []
