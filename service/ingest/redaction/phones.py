@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import Leniency
+from phonenumbers import Leniency, PhoneNumberMatch, PhoneNumberMatcher
 
 from .spans import Span
 
@@ -45,7 +46,62 @@ _OVERLAP = 128
 # offsets stay valid) because with a US default region libphonenumber only understands "011" as IDD.
 _IDD_00_RE = re.compile(r"(?<![\w.,/:+-])00(?=[1-9])")
 _DIGIT_GROUP_RE = re.compile(r"\d+")
+_GROUP_START_RE = re.compile(r"(?<!\d)\d")
+_ALIGN = 64
 _PHONE_MIN_DIGITS_RE = re.compile(rf"(?:\D*\d){{{PHONE_MIN_DIGITS}}}")
+
+
+# Why a memo: on number-dense text the matcher parses a candidate every other character (each parse 20-200
+# microseconds), and hostile text repeats the same few candidates ("1/1/1/...", "(1)(1)...", one phone
+# number pasted a thousand times). A candidate's verdict depends only on its own text and the characters
+# right before and after it (the matcher rejects one glued to a letter), so it is worked out once per
+# distinct (before, candidate, after) by libphonenumber's own code and then looked up.
+_MEMO_SIZE = 65_536
+_WINDOW_MEMO_SIZE = 256  # windows of <= MAX_WINDOW characters: <= 1 MB of keys
+# Candidates of only digits and phone punctuation (no letters: no extension, no vanity number) are valid
+# only with 6 to 40 digits: the shortest valid number has 6 with its country code (pinned by a test), the
+# longest national significant number 17, plus at most 3 of country code, 3 of international prefix and a
+# national prefix or carrier code; 40 is a generous bound. Outside it, parsing is skipped.
+_PLAIN_CANDIDATE_RE = re.compile(rf"[+{_PUNCTUATION.replace('x', '')}\d]*")
+_MIN_VALID_DIGITS = _MIN_DIGITS_IN_RUN
+_MAX_VALID_DIGITS = 40
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _verified(before: str, candidate: str, after: str) -> phonenumbers.PhoneNumber | None:
+    """The number libphonenumber's matcher finds in `candidate` between these neighbours, or None."""
+    if _PLAIN_CANDIDATE_RE.fullmatch(candidate):
+        digits = sum(map(str.isdigit, candidate))
+        if not _MIN_VALID_DIGITS <= digits <= _MAX_VALID_DIGITS:
+            return None
+    matcher = PhoneNumberMatcher(before + candidate + after, PHONE_DEFAULT_REGION, leniency=PHONE_LENIENCY)
+    match = matcher._parse_and_verify(candidate, len(before))
+    return None if match is None else match.number
+
+
+class _Matcher(PhoneNumberMatcher):  # type: ignore[misc]
+    """libphonenumber's matcher with each candidate's verdict memoised (same matches, found the same way)."""
+
+    def _parse_and_verify(self, candidate: str, offset: int) -> PhoneNumberMatch | None:
+        end = offset + len(candidate)
+        number = _verified(self.text[offset - 1 : offset], candidate, self.text[end : end + 1])
+        return None if number is None else PhoneNumberMatch(offset, candidate, number)
+
+
+def _next_piece_start(scan: str, latest: int) -> int:
+    """Where the next piece of a long stretch starts: _MARGIN before a digit group that starts at most _ALIGN
+    characters before `latest` (so pieces still overlap by _OVERLAP or more), else `latest`.
+
+    Starting pieces at digit groups, not at a fixed stride, makes the pieces of repetitive text ("1/1/...",
+    one number pasted many times) equal to each other, so the window memo checks each distinct one once."""
+    group = _GROUP_START_RE.search(scan, latest - _ALIGN + _MARGIN, latest + _MARGIN + 1)
+    return latest if group is None else group.start() - _MARGIN
+
+
+@lru_cache(maxsize=_WINDOW_MEMO_SIZE)
+def _window_matches(window: str) -> tuple[Span, ...]:
+    """[start, end) of every number the matcher finds in one window, memoised like the candidates' verdicts."""
+    return tuple((m.start, m.end) for m in _Matcher(window, PHONE_DEFAULT_REGION, leniency=PHONE_LENIENCY))
 
 
 def _windows(scan: str) -> Iterator[tuple[int, int]]:
@@ -62,7 +118,7 @@ def _windows(scan: str) -> Iterator[tuple[int, int]]:
         last_digit = group.end()
         while min(last_digit + _MARGIN, len(scan)) - start > MAX_WINDOW:
             yield start, start + MAX_WINDOW
-            start += MAX_WINDOW - _OVERLAP
+            start = _next_piece_start(scan, start + MAX_WINDOW - _OVERLAP)
     if start >= 0:
         yield start, min(last_digit + _MARGIN, len(scan))
 
@@ -101,9 +157,8 @@ def phone_spans(text: str) -> list[Span]:
     scan = _IDD_00_RE.sub(" +", text)
     spans: list[Span] = []
     for window_start, window_end, _ in _checked_windows(scan):
-        window = scan[window_start:window_end]
-        for m in phonenumbers.PhoneNumberMatcher(window, PHONE_DEFAULT_REGION, leniency=PHONE_LENIENCY):
-            start, end = window_start + m.start, window_start + m.end
+        for match_start, match_end in _window_matches(scan[window_start:window_end]):
+            start, end = window_start + match_start, window_start + match_end
             if scan[start] == "+" and text[start] == "0":
                 start -= 1  # include the first "0" of the "00" prefix
             spans.append((start, end))
