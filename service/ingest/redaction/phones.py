@@ -62,16 +62,17 @@ _WINDOW_MEMO_SIZE = 256  # windows of <= MAX_WINDOW characters: <= 1 MB of keys
 # only with 6 to 40 digits: the shortest valid number has 6 with its country code (pinned by a test), the
 # longest national significant number 17, plus at most 3 of country code, 3 of international prefix and a
 # national prefix or carrier code; 40 is a generous bound. Outside it, parsing is skipped.
-_PLAIN_CANDIDATE_RE = re.compile(rf"[+{_PUNCTUATION.replace('x', '')}\d]*")
+_PLAIN_CANDIDATE_RE = re.compile(rf"[{_PUNCTUATION.replace('x', '')}\d+]*")  # "+" last: not a range
 _MIN_VALID_DIGITS = _MIN_DIGITS_IN_RUN
 _MAX_VALID_DIGITS = 40
+_DIGIT_RE = re.compile(r"\d")
 
 
 @lru_cache(maxsize=_MEMO_SIZE)
 def _verified(before: str, candidate: str, after: str) -> phonenumbers.PhoneNumber | None:
     """The number libphonenumber's matcher finds in `candidate` between these neighbours, or None."""
     if _PLAIN_CANDIDATE_RE.fullmatch(candidate):
-        digits = sum(map(str.isdigit, candidate))
+        digits = len(_DIGIT_RE.findall(candidate))
         if not _MIN_VALID_DIGITS <= digits <= _MAX_VALID_DIGITS:
             return None
     matcher = PhoneNumberMatcher(before + candidate + after, PHONE_DEFAULT_REGION, leniency=PHONE_LENIENCY)
