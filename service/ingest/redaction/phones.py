@@ -36,7 +36,10 @@ _MIN_DIGITS_IN_RUN = 6
 _STRETCH_GAP = 24
 _MARGIN = 16
 _RUN_ON = r" \xa0\t,-"
-_GAP_BREAKS_RE = re.compile(rf"(?:[{_RUN_ON}]*[^{_RUN_ON}]){{{_STRETCH_GAP}}}")
+# Digit groups whose gaps hold fewer than _STRETCH_GAP characters other than run-on ones. Possessive
+# quantifiers: gaps hold no digits, so there is one way to match and no backtracking.
+_GAP_RE = rf"(?:[{_RUN_ON}]*+[^\d{_RUN_ON}]){{0,{_STRETCH_GAP - 1}}}+[{_RUN_ON}]*+"
+_STRETCH_RE = re.compile(rf"\d++(?:{_GAP_RE}\d++)*+")
 #: Longest text one matcher run is given. A longer stretch is checked in pieces of this size that overlap
 #: by _OVERLAP characters, more than a phone number with its extension, so each number lies whole in one.
 MAX_WINDOW = 1024
@@ -45,7 +48,6 @@ _OVERLAP = 128
 # "00" international call prefix (used outside North America): shown to the matcher as " +" (same length, so
 # offsets stay valid) because with a US default region libphonenumber only understands "011" as IDD.
 _IDD_00_RE = re.compile(r"(?<![\w.,/:+-])00(?=[1-9])")
-_DIGIT_GROUP_RE = re.compile(r"\d+")
 _GROUP_START_RE = re.compile(r"(?<!\d)\d")
 _ALIGN = 64
 _PHONE_MIN_DIGITS_RE = re.compile(rf"(?:\D*\d){{{PHONE_MIN_DIGITS}}}")
@@ -108,20 +110,15 @@ def _window_matches(window: str) -> tuple[Span, ...]:
 def _windows(scan: str) -> Iterator[tuple[int, int]]:
     """[start, end) windows of at most MAX_WINDOW characters that hold every phone-number candidate.
 
-    Yielded as the scan goes (not after a whole stretch is found), so a budget can stop it early."""
-    start = last_digit = -1  # start of the current window; end of the stretch's last digit group
-    for group in _DIGIT_GROUP_RE.finditer(scan):
-        if start >= 0 and _GAP_BREAKS_RE.match(scan, last_digit, group.start()):
-            yield start, min(last_digit + _MARGIN, len(scan))
-            start = -1
-        if start < 0:
-            start = max(group.start() - _MARGIN, 0)
-        last_digit = group.end()
-        while min(last_digit + _MARGIN, len(scan)) - start > MAX_WINDOW:
+    Each stretch is found by one regex scan (in C: a Python step per digit group cost more than the matcher
+    on repetitive text), then cut into overlapping pieces if longer than MAX_WINDOW."""
+    for stretch in _STRETCH_RE.finditer(scan):
+        start = max(stretch.start() - _MARGIN, 0)
+        end = min(stretch.end() + _MARGIN, len(scan))
+        while end - start > MAX_WINDOW:
             yield start, start + MAX_WINDOW
             start = _next_piece_start(scan, start + MAX_WINDOW - _OVERLAP)
-    if start >= 0:
-        yield start, min(last_digit + _MARGIN, len(scan))
+        yield start, end
 
 
 def _merged(spans: list[Span]) -> list[Span]:
