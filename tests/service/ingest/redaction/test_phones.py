@@ -7,7 +7,6 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 import pytest
 from phonenumbers import PhoneMetadata, PhoneNumberMatcher, phonenumberutil
 
@@ -146,7 +145,25 @@ def test_skipped_windows_cannot_hold_a_valid_number() -> None:
     assert redact_text("call +43 1110 or +49 30 901820").counts == {"PHONE": 2}
 
 
-_SEPARATORS = ["/", " ", "-", ".", "(", ")", " - ", "+", "x", " ext. ", "#", ", ", "a", "  ", "+1 ", "1-", "011 "]
+_SEPARATORS = [
+    "/",
+    " ",
+    "-",
+    ".",
+    "(",
+    ")",
+    " - ",
+    "+",
+    "x",
+    " ext. ",
+    "#",
+    ", ",
+    "a",
+    "  ",
+    "+1 ",
+    "1-",
+    "011 ",
+]
 
 
 def _random_number_text(seed: int) -> str:
@@ -156,7 +173,9 @@ def _random_number_text(seed: int) -> str:
     parts = []
     for _ in range(rng.randint(5, 60)):
         size = rng.choice([1, 1, 2, 3, 3, 4, 4, 7, 10, 11])
-        parts.append("".join(rng.choice("0123456789" if rng.random() < 0.5 else "123456789") for _ in range(size)))
+        parts.append(
+            "".join(rng.choice("0123456789" if rng.random() < 0.5 else "123456789") for _ in range(size))
+        )
         parts.append(rng.choice(_SEPARATORS))
     return "".join(parts)[:600].replace("00", "0")
 
