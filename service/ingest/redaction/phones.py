@@ -95,10 +95,13 @@ def _next_piece_start(scan: str, latest: int) -> int:
     """Where the next piece of a long stretch starts: _MARGIN before a digit group that starts at most _ALIGN
     characters before `latest` (so pieces still overlap by _OVERLAP or more), else `latest`.
 
-    Starting pieces at digit groups, not at a fixed stride, makes the pieces of repetitive text ("1/1/...",
-    one number pasted many times) equal to each other, so the window memo checks each distinct one once."""
-    group = _GROUP_START_RE.search(scan, latest - _ALIGN + _MARGIN, latest + _MARGIN + 1)
-    return latest if group is None else group.start() - _MARGIN
+    Of those groups, the one with the smallest text around it: the choice depends on the text, not on the
+    stride, so the pieces of repetitive text ("1/1/...", one number pasted many times) equal each other and
+    the window memo checks each distinct one once."""
+    groups = [g.start() for g in _GROUP_START_RE.finditer(scan, latest - _ALIGN + _MARGIN, latest + _MARGIN + 1)]
+    if not groups:
+        return latest
+    return min(groups, key=lambda g: scan[g - _MARGIN : g + _MARGIN]) - _MARGIN
 
 
 @lru_cache(maxsize=_WINDOW_MEMO_SIZE)
