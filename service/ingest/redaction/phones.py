@@ -98,7 +98,9 @@ def _next_piece_start(scan: str, latest: int) -> int:
     Of those groups, the one with the smallest text around it: the choice depends on the text, not on the
     stride, so the pieces of repetitive text ("1/1/...", one number pasted many times) equal each other and
     the window memo checks each distinct one once."""
-    groups = [g.start() for g in _GROUP_START_RE.finditer(scan, latest - _ALIGN + _MARGIN, latest + _MARGIN + 1)]
+    groups = [
+        g.start() for g in _GROUP_START_RE.finditer(scan, latest - _ALIGN + _MARGIN, latest + _MARGIN + 1)
+    ]
     if not groups:
         return latest
     return min(groups, key=lambda g: scan[g - _MARGIN : g + _MARGIN]) - _MARGIN
