@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import Leniency, PhoneNumberMatch, PhoneNumberMatcher
+from phonenumbers import Leniency, PhoneMetadata, PhoneNumberMatch, PhoneNumberMatcher
 
 from .spans import Span
 
@@ -68,15 +68,55 @@ _PLAIN_CANDIDATE_RE = re.compile(rf"[{_PUNCTUATION.replace('x', '')}\d+]*")  # "
 _MIN_VALID_DIGITS = _MIN_DIGITS_IN_RUN
 _MAX_VALID_DIGITS = 40
 _DIGIT_RE = re.compile(r"\d")
+# A plain candidate with no "+" whose digits do not start with the default region's international prefix
+# is read in the default region's calling code (1: North America): libphonenumber strips at most that code
+# and the national prefix (twice; both "1" there) and calls the rest valid only if it matches the general
+# pattern of some region of that code (a necessary condition of is_valid_number). Checked here first, one
+# regex match instead of a parse: random digits hold such a candidate at nearly every position.
+
+
+def _default_calling_code_rule() -> tuple[re.Pattern[str], tuple[str, ...], re.Pattern[str]]:
+    """The default region's international prefix; the digit prefixes libphonenumber may strip (country code,
+    national prefix); the general national-number pattern of every region sharing the calling code."""
+    metadata = PhoneMetadata.metadata_for_region(PHONE_DEFAULT_REGION)
+    if metadata is None or not metadata.international_prefix or metadata.country_code is None:
+        raise RuntimeError(f"libphonenumber has no metadata for {PHONE_DEFAULT_REGION}")
+    national = metadata.national_prefix_for_parsing or metadata.national_prefix or ""
+    if not national.isdigit():  # a pattern, not one prefix: the shortcut does not apply (no cheaper rule)
+        return re.compile(metadata.international_prefix), (), re.compile("")
+    code = str(metadata.country_code)
+    stripped = tuple({"", code, national, code + national, code + national + national, national + national})
+    patterns = set()
+    for region in phonenumbers.region_codes_for_country_code(metadata.country_code):
+        regional = PhoneMetadata.metadata_for_region(region)
+        general = None if regional is None else regional.general_desc
+        if general is None or not general.national_number_pattern:
+            raise RuntimeError(f"libphonenumber has no general number pattern for {region}")
+        patterns.add(f"(?:{general.national_number_pattern})")
+    return re.compile(metadata.international_prefix), stripped, re.compile("|".join(sorted(patterns)))
+
+
+_DEFAULT_IDD_RE, _STRIPPED_PREFIXES, _DEFAULT_CODE_NSN_RE = _default_calling_code_rule()
+
+
+def _may_be_valid(candidate: str) -> bool:
+    """False only where libphonenumber cannot find a valid number in this plain candidate (no parse)."""
+    digits = "".join(_DIGIT_RE.findall(candidate))
+    if not _MIN_VALID_DIGITS <= len(digits) <= _MAX_VALID_DIGITS:
+        return False
+    if "+" in candidate or not digits.isascii() or _DEFAULT_IDD_RE.match(digits) or not _STRIPPED_PREFIXES:
+        return True
+    return any(
+        digits.startswith(prefix) and _DEFAULT_CODE_NSN_RE.fullmatch(digits, len(prefix))
+        for prefix in _STRIPPED_PREFIXES
+    )
 
 
 @lru_cache(maxsize=_MEMO_SIZE)
 def _verified(before: str, candidate: str, after: str) -> phonenumbers.PhoneNumber | None:
     """The number libphonenumber's matcher finds in `candidate` between these neighbours, or None."""
-    if _PLAIN_CANDIDATE_RE.fullmatch(candidate):
-        digits = len(_DIGIT_RE.findall(candidate))
-        if not _MIN_VALID_DIGITS <= digits <= _MAX_VALID_DIGITS:
-            return None
+    if _PLAIN_CANDIDATE_RE.fullmatch(candidate) and not _may_be_valid(candidate):
+        return None
     matcher = PhoneNumberMatcher(before + candidate + after, PHONE_DEFAULT_REGION, leniency=PHONE_LENIENCY)
     match = matcher._parse_and_verify(candidate, len(before))
     return None if match is None else match.number

@@ -4,6 +4,7 @@ and the work it does grows linearly with the input (counted, not timed)."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -177,7 +178,7 @@ def _random_number_text(seed: int) -> str:
             "".join(rng.choice("0123456789" if rng.random() < 0.5 else "123456789") for _ in range(size))
         )
         parts.append(rng.choice(_SEPARATORS))
-    return "".join(parts)[:600].replace("00", "0")
+    return re.sub("0{2,}", "0", "".join(parts)[:600])
 
 
 def test_memoised_matching_finds_exactly_what_libphonenumber_finds() -> None:
@@ -201,3 +202,27 @@ def test_plain_candidates_hold_only_digits_and_punctuation() -> None:
     assert phones._PLAIN_CANDIDATE_RE.fullmatch("+1 (415) 555-2671")
     for candidate in ["415-555-2671 ext. 204", "415-555-2671 x204", "1-800-FLOWERS", "415#555#2671"]:
         assert not phones._PLAIN_CANDIDATE_RE.fullmatch(candidate)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call 310-1752 now",  # 7 digits: valid in Canada (calling code 1), not a US pattern
+        "call 1 1 415 555 2671 now",  # a "1" country code and a "1" national prefix, both stripped
+        "call 1-415-555-2671 now",
+        "call 011 44 20 7946 0958 now",  # the US international prefix: another country's number
+        "call +1 415 555 2671 now",
+    ],
+)
+def test_numbers_the_parse_shortcut_must_not_skip_are_redacted(text: str) -> None:
+    # Plain candidates without "+" are parsed only if their digits, less up to three leading "1"s, match a
+    # North American region's general pattern: these sit at the edges of that rule.
+    assert redact_text(text).counts == {"PHONE": 1}
+
+
+def test_the_parse_shortcut_skips_what_cannot_be_valid() -> None:
+    assert not phones._may_be_valid("111-1111")  # no North American number starts 111
+    assert not phones._may_be_valid("0415 555 2671")  # nor with 0, and 04 is no international prefix
+    assert not phones._may_be_valid("1/2")  # too few digits
+    assert phones._may_be_valid("+99 1234 567")  # with "+", any 6 to 40 digits are left to libphonenumber
+    assert phones._may_be_valid("(415) 555-2671")
