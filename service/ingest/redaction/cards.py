@@ -12,7 +12,7 @@ from .spans import Span
 # 4-4-4-4-3, ...) joined by one consistent separator and holding 13-19 digits in total. Trying every such
 # range of groups finds a card even when it is followed by an expiry or another number in the same run.
 _DIGIT_RUN_RE = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,}")
-_DIGIT_GROUP_RE = re.compile(r"\d+")
+_CARD_GROUP_RE = re.compile(r"\d{3,}")  # a run starts at a group start, so these are whole groups
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -38,7 +38,9 @@ def card_spans(text: str) -> Iterator[Span]:
     for run in _DIGIT_RUN_RE.finditer(text):
         if run.end() < len(text) and text[run.end()].isalnum():
             continue  # digits glued to letters: an identifier, not a card
-        groups = [(m.start(), m.end()) for m in _DIGIT_GROUP_RE.finditer(text, run.start(), run.end())]
+        # Groups of 1-2 digits can neither be a card nor join one: left out, they still break a chain of
+        # groups (the text between the groups around them is then not one separator).
+        groups = [(m.start(), m.end()) for m in _CARD_GROUP_RE.finditer(text, run.start(), run.end())]
         i = 0
         while i < len(groups):
             start, end = groups[i]

@@ -25,6 +25,7 @@ PHONE_MIN_DIGITS = 7
 _PUNCTUATION = "-x\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \xa0\xad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d.\\[\\]/~\u2053\u223c\uff5e"
 _RUN_RE = re.compile(rf"\d+(?:[{_PUNCTUATION}]{{0,4}}\d+)*")
 _MIN_DIGITS_IN_RUN = 6
+_RUN_MIN_DIGITS_RE = re.compile(rf"(?:\D*\d){{{_MIN_DIGITS_IN_RUN}}}")  # a run with that many digits
 
 # Why windows: one matcher run over a whole text is quadratic (for every time-like candidate it copies the
 # rest of the text) and gives up silently after 65,535 rejected candidates, leaving later numbers in place.
@@ -181,7 +182,7 @@ def _checked_windows(scan: str) -> Iterator[tuple[int, int, int]]:
     """(start, end, work) of each window the matcher must check; work = characters of its runs of 6+ digits."""
     for start, end in _windows(scan):
         runs = [run.group() for run in _RUN_RE.finditer(scan, start, end)]
-        work = sum(len(run) for run in runs if sum(map(str.isdigit, run)) >= _MIN_DIGITS_IN_RUN)
+        work = sum(len(run) for run in runs if _RUN_MIN_DIGITS_RE.match(run))
         if work:
             yield start, end, work
 
