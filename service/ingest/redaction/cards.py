@@ -14,6 +14,9 @@ from .spans import Span
 # range of groups finds a card even when it is followed by an expiry or another number in the same run.
 _DIGIT_RUN_RE = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,}")
 _CARD_FIRST_DIGITS = "23456"
+# The longest chain of 3-6 digit groups joined by one separator that starts at a group (up to 7 groups: a
+# card of <= 19 digits has <= 6).
+_CHAIN_RE = re.compile(r"\d{3,6}([ -])\d{3,6}(?!\d)(?:\1\d{3,6}(?!\d)){0,5}")
 _CARD_GROUP_RE = re.compile(r"\d{3,}")  # a run starts at a group start, so these are whole groups
 
 
@@ -55,26 +58,37 @@ def card_spans(text: str) -> Iterator[Span]:
             if not 3 <= size <= 6:
                 i += 1
                 continue
-            # Extend over following 3-6 digit groups with the same separator while <= 19 digits.
-            digits = [text[start:end]]
-            candidates: list[tuple[int, str]] = []
-            sep = text[end] if i + 1 < len(groups) else ""
-            n_digits = size
-            for j in range(i + 1, len(groups)):
-                g_start, g_end = groups[j]
-                g_size = g_end - g_start
-                if not 3 <= g_size <= 6 or text[groups[j - 1][1] : g_start] != sep:
-                    break
-                n_digits += g_size
-                if n_digits > 19:
-                    break
-                digits.append(text[g_start:g_end])
-                if n_digits >= 13:
-                    candidates.append((j, "".join(digits)))
-            for j, number in reversed(candidates):  # longest first
-                if _card_number_ok(number):
-                    yield start, groups[j][1]
-                    i = j + 1
-                    break
-            else:
-                i += 1
+            last = _card_chain_end(text, groups, i)
+            if last is not None:
+                yield start, groups[last][1]
+                i = last + 1
+                continue
+            i += 1
+
+
+def _card_chain_end(text: str, groups: list[tuple[int, int]], i: int) -> int | None:
+    """The last group of the longest card made of groups i, i+1, ... (3-6 digits each, one separator, 13-19
+    digits in all), or None."""
+    chain = _CHAIN_RE.match(text, groups[i][0])
+    if chain is None:
+        return None
+    length = _chain_card_length(chain.group(), chain.group(1))
+    return i + chain.group()[:length].count(chain.group(1)) if length else None
+
+
+@lru_cache(maxsize=4096)  # repetitive hostile text holds few distinct chains
+def _chain_card_length(chain: str, sep: str) -> int:
+    """Characters of the longest card at the start of a chain of groups joined by `sep`, or 0."""
+    parts = chain.split(sep)
+    n_digits = 0
+    ends: list[int] = []
+    for k, part in enumerate(parts):
+        n_digits += len(part)
+        if n_digits > 19:
+            break
+        if n_digits >= 13:
+            ends.append(k + 1)
+    for end in reversed(ends):  # longest first
+        if _card_number_ok("".join(parts[:end])):
+            return len(sep.join(parts[:end]))
+    return 0

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from phonenumbers import phonenumbermatcher
 
-from service.ingest.redaction import phones
+from service.ingest.redaction import cards, phones
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def phone_parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every candidate libphonenumber's matcher parses, recorded: the unit of its work (up to ~0.2 ms each).
 
     The memoised verdicts and windows of earlier tests are forgotten first, so every parse is done (and seen)."""
-    forget_phone_memos()
+    forget_redaction_memos()
     calls: list[str] = []
     real = phonenumbermatcher.parse
 
@@ -27,7 +27,10 @@ def phone_parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def forget_phone_memos() -> None:
-    """Empty the phone matcher's memos, so the next redaction parses every candidate as a first one would."""
+def forget_redaction_memos() -> None:
+    """Empty the phone matcher's and the card check's memos, so the next redaction does every check as a
+    first one would."""
     phones._verified.cache_clear()
     phones._window_matches.cache_clear()
+    cards._card_number_ok.cache_clear()
+    cards._chain_card_length.cache_clear()

@@ -21,7 +21,7 @@ from service.config import Settings
 from service.db import Database
 from tests.service.builders import batch, transcript_payload
 from tests.service.conftest import auth, make_key
-from tests.service.ingest.conftest import forget_phone_memos
+from tests.service.ingest.conftest import forget_redaction_memos
 
 REPEATS = 5
 HOSTILE_TURN = "1/" * 10_000  # 20,000 characters: the review's payload, eight turns of it
@@ -76,6 +76,8 @@ UNDER_BUDGET_SHAPES = {
     "dashed digits": "{d}-",
     "bracketed digits": "({d})",
     "mixed separators": "{d}/{d}-{d} {d}.({d})",
+    "card-like groups": "41{d}1 ",
+    "one phone number repeated": "415-555-26{d}1 ",
 }
 
 
@@ -98,11 +100,11 @@ def test_hostile_text_under_the_budget_costs_at_most_5x_plain_text_of_the_same_s
     for _ in range(
         REPEATS
     ):  # interleaved; the phone memos are emptied so each request pays a first one's cost
-        forget_phone_memos()
+        forget_redaction_memos()
         status, seconds = _cpu_seconds(default_client, key, _turns(hostile_texts))
         assert status == 202  # under the budget: redacted and stored, not refused
         hostile.append(seconds)
-        forget_phone_memos()
+        forget_redaction_memos()
         status, seconds = _cpu_seconds(default_client, key, _turns(plain_texts))
         assert status == 202
         plain.append(seconds)

@@ -13,7 +13,7 @@ from phonenumbers import PhoneMetadata, PhoneNumberMatcher, phonenumberutil
 
 from service.ingest.redaction import RedactionBudget, RedactionBudgetExceeded, phones, redact_text
 from service.ingest.redaction.phones import MAX_WINDOW
-from tests.service.ingest.conftest import forget_phone_memos
+from tests.service.ingest.conftest import forget_redaction_memos
 
 
 def _random_digits_and_slashes(n: int) -> str:
@@ -58,7 +58,7 @@ def matcher_text_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             super().__init__(text, *args, **kwargs)
 
     monkeypatch.setattr(phones, "_Matcher", Recording)
-    forget_phone_memos()
+    forget_redaction_memos()
     return lengths
 
 
@@ -97,7 +97,7 @@ def test_phones_inside_a_long_number_dense_stretch_are_each_found_once(noise: st
 def test_phone_work_is_counted_and_grows_linearly(shape: str, phone_parse_calls: list[str]) -> None:
     def work(size: int) -> tuple[int, int]:
         budget = RedactionBudget(limit=10**9)
-        forget_phone_memos()  # each size parses its candidates anew
+        forget_redaction_memos()  # each size parses its candidates anew
         phone_parse_calls.clear()
         redact_text(NUMBER_DENSE[shape](size), budget)
         assert len(phone_parse_calls) <= budget.used  # the budget counts at least the parses done
@@ -187,7 +187,7 @@ def test_memoised_matching_finds_exactly_what_libphonenumber_finds() -> None:
     found = 0
     for seed in range(150):
         text = _random_number_text(seed)
-        forget_phone_memos()
+        forget_redaction_memos()
         stock = PhoneNumberMatcher(text, phones.PHONE_DEFAULT_REGION, leniency=phones.PHONE_LENIENCY)
         expected = [(m.start, m.end) for m in stock]
         assert phones.phone_spans(text) == expected, text
