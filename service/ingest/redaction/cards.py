@@ -14,10 +14,14 @@ from .spans import Span
 # range of groups finds a card even when it is followed by an expiry or another number in the same run.
 _DIGIT_RUN_RE = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,}")
 _CARD_FIRST_DIGITS = "23456"
-# The longest chain of 3-6 digit groups joined by one separator that starts at a group (up to 7 groups: a
-# card of <= 19 digits has <= 6).
-_CHAIN_RE = re.compile(r"\d{3,6}([ -])\d{3,6}(?!\d)(?:\1\d{3,6}(?!\d)){0,5}")
-_CARD_GROUP_RE = re.compile(r"\d{3,}")  # a run starts at a group start, so these are whole groups
+# Where a card may start, found in C (a Python step per digit group cost most of the time on pasted phone
+# lists): a group whose first digit is a card's, either 13-19 digits long, or the first of a chain of 3-6
+# digit groups joined by one separator, at least 15 characters (13 digits and 2 separators) and up to 7
+# groups long (a card of <= 19 digits has <= 6). A lookahead, so chains starting at every group are seen.
+_CARD_START_RE = re.compile(
+    rf"(?<!\d)(?=(?P<long>[{_CARD_FIRST_DIGITS}]\d{{12,18}})(?!\d)"
+    rf"|(?P<chain>[{_CARD_FIRST_DIGITS}]\d{{2,5}}(?P<sep>[ -])\d{{3,6}}(?!\d)(?:(?P=sep)\d{{3,6}}(?!\d)){{1,5}}))"
+)
 
 
 _DOUBLED = str.maketrans("0123456789", "0246813579")  # each digit doubled, less 9 when over 9 (Luhn)
@@ -40,45 +44,25 @@ def card_spans(text: str) -> Iterator[Span]:
     for run in _DIGIT_RUN_RE.finditer(text):
         if run.end() < len(text) and text[run.end()].isalnum():
             continue  # digits glued to letters: an identifier, not a card
-        # Groups of 1-2 digits can neither be a card nor join one: left out, they still break a chain of
-        # groups (the text between the groups around them is then not one separator).
-        groups = [(m.start(), m.end()) for m in _CARD_GROUP_RE.finditer(text, run.start(), run.end())]
-        i = 0
-        while i < len(groups):
-            start, end = groups[i]
-            size = end - start
-            if text[start] not in _CARD_FIRST_DIGITS:  # no card starts here (_card_number_ok's first test)
-                i += 1
+        after = run.start()  # where the last card found ends: later groups only
+        for start in _CARD_START_RE.finditer(text, run.start(), run.end()):
+            if start.start() < after:
                 continue
-            if 13 <= size <= 19:
-                if _card_number_ok(text[start:end]):
-                    yield start, end
-                i += 1
+            if start.group("long"):
+                if _card_number_ok(start.group("long")):
+                    yield start.start(), start.end("long")
                 continue
-            if not 3 <= size <= 6:
-                i += 1
-                continue
-            last = _card_chain_end(text, groups, i)
-            if last is not None:
-                yield start, groups[last][1]
-                i = last + 1
-                continue
-            i += 1
-
-
-def _card_chain_end(text: str, groups: list[tuple[int, int]], i: int) -> int | None:
-    """The last group of the longest card made of groups i, i+1, ... (3-6 digits each, one separator, 13-19
-    digits in all), or None."""
-    chain = _CHAIN_RE.match(text, groups[i][0])
-    if chain is None:
-        return None
-    length = _chain_card_length(chain.group(), chain.group(1))
-    return i + chain.group()[:length].count(chain.group(1)) if length else None
+            length = _chain_card_length(start.group("chain"), start.group("sep"))
+            if length:
+                yield start.start(), start.start() + length
+                after = start.start() + length
 
 
 @lru_cache(maxsize=4096)  # repetitive hostile text holds few distinct chains
 def _chain_card_length(chain: str, sep: str) -> int:
     """Characters of the longest card at the start of a chain of groups joined by `sep`, or 0."""
+    if len(chain) < 15:
+        return 0  # fewer than 13 digits (a phone number: 415-555-2671)
     parts = chain.split(sep)
     n_digits = 0
     ends: list[int] = []
