@@ -76,8 +76,6 @@ UNDER_BUDGET_SHAPES = {
     "dashed digits": "{d}-",
     "bracketed digits": "({d})",
     "mixed separators": "{d}/{d}-{d} {d}.({d})",
-    "card-like groups": "41{d}1 ",
-    "one phone number repeated": "415-555-26{d}1 ",
 }
 
 
