@@ -59,7 +59,7 @@ _PHONE_MIN_DIGITS_RE = re.compile(rf"(?:\D*\d){{{PHONE_MIN_DIGITS}}}")
 # number pasted a thousand times). A candidate's verdict depends only on its own text and the characters
 # right before and after it (the matcher rejects one glued to a letter), so it is worked out once per
 # distinct (before, candidate, after) by libphonenumber's own code and then looked up.
-_MEMO_SIZE = 65_536
+_MEMO_SIZE = 16_384  # candidates of <= ~450 characters: a few MB at most
 _WINDOW_MEMO_SIZE = 256  # windows of <= MAX_WINDOW characters: <= 1 MB of keys
 # Candidates of only digits and phone punctuation (no letters: no extension, no vanity number) are valid
 # only with 6 to 40 digits: the shortest valid number has 6 with its country code (pinned by a test), the
