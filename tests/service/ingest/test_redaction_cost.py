@@ -95,9 +95,8 @@ def test_hostile_text_under_the_budget_costs_at_most_5x_plain_text_of_the_same_s
     hostile_texts = [(pattern.format(d=d) * 20_000)[:20_000] for d in range(1, UNDER_BUDGET_TURNS + 1)]
     plain_texts = [PLAIN_TURN] * UNDER_BUDGET_TURNS
     hostile, plain = [], []
-    for _ in range(
-        REPEATS
-    ):  # interleaved; the phone memos are emptied so each request pays a first one's cost
+    # Interleaved; the redaction memos are emptied so that each request pays what a first one would.
+    for _ in range(REPEATS):
         forget_redaction_memos()
         status, seconds = _cpu_seconds(default_client, key, _turns(hostile_texts))
         assert status == 202  # under the budget: redacted and stored, not refused
