@@ -42,7 +42,8 @@ _RUN_ON = r" \xa0\t,-"
 _GAP_RE = rf"(?:[{_RUN_ON}]*+[^\d{_RUN_ON}]){{0,{_STRETCH_GAP - 1}}}+[{_RUN_ON}]*+"
 _STRETCH_RE = re.compile(rf"\d++(?:{_GAP_RE}\d++)*+")
 #: Longest text one matcher run is given. A longer stretch is checked in pieces of this size that overlap
-#: by _OVERLAP characters, more than a phone number with its extension, so each number lies whole in one.
+#: by _OVERLAP characters or more (up to _ALIGN more: see _next_piece_start), more than a phone number with
+#: its extension, so each number lies whole in one.
 MAX_WINDOW = 1024
 _OVERLAP = 128
 
