@@ -226,3 +226,18 @@ def test_the_parse_shortcut_skips_what_cannot_be_valid() -> None:
     assert not phones._may_be_valid("1/2")  # too few digits
     assert phones._may_be_valid("+99 1234 567")  # with "+", any 6 to 40 digits are left to libphonenumber
     assert phones._may_be_valid("(415) 555-2671")
+
+
+@pytest.mark.parametrize("shape", NUMBER_DENSE)
+def test_pieces_of_a_long_stretch_overlap_and_repeat(shape: str) -> None:
+    text = NUMBER_DENSE[shape](32 * MAX_WINDOW)
+    windows = list(phones._windows(text))
+    assert all(0 < end - start <= MAX_WINDOW for start, end in windows)
+    for (start, end), (next_start, _) in zip(windows, windows[1:], strict=False):
+        assert next_start > start
+        if end - start == MAX_WINDOW:  # a piece cut from a longer stretch: the next one overlaps it
+            assert end - next_start >= phones._OVERLAP
+    if shape in {"digits and slashes", "bracketed digits", "phone list", "card-like groups", "timestamps"}:
+        # Pieces start at digit groups chosen by the text around them, so repetitive text gives a few
+        # distinct pieces (the window memo checks each once), whatever its period.
+        assert len({text[start:end] for start, end in windows}) <= 4
