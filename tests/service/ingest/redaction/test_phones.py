@@ -241,3 +241,20 @@ def test_pieces_of_a_long_stretch_overlap_and_repeat(shape: str) -> None:
         # Pieces start at digit groups chosen by the text around them, so repetitive text gives a few
         # distinct pieces (the window memo checks each once), whatever its period.
         assert len({text[start:end] for start, end in windows}) <= 4
+
+
+def test_long_number_dense_text_in_pieces_loses_no_number_the_stock_matcher_finds() -> None:
+    # Stretches longer than MAX_WINDOW are checked in pieces; cutting may add a match at a piece's edge
+    # (redacting more) but must not lose one: every number found on the whole text lies inside a span.
+    found = 0
+    for seed in range(8):
+        pieces = (_random_number_text(seed * 100 + i) for i in range(16))
+        text = re.sub("0{2,}", "0", "".join(pieces))  # about 3,000 characters, no "00" prefix
+        assert len(text) > 2 * MAX_WINDOW
+        forget_redaction_memos()
+        spans = phones.phone_spans(text)
+        stock = PhoneNumberMatcher(text, phones.PHONE_DEFAULT_REGION, leniency=phones.PHONE_LENIENCY)
+        for m in stock:
+            assert any(start <= m.start and m.end <= end for start, end in spans), (text, m.raw_string)
+            found += 1
+    assert found > 20
