@@ -1,10 +1,11 @@
 """A bound on the redaction work one request may cause, counted in characters the phone matcher must check.
 
 libphonenumber's matcher is the costly detector. Its work is counted, before it runs, as the characters of
-the runs of digits and phone punctuation that could hold a number (6 digits or more): on the worst text found
-("1/1/1/...", ten-digit numbers between " - ") that costs up to about 60 microseconds a character, on support
-text with phone numbers, dates and ids about 13 to 64. Text over the limit costs no more than a regex scan.
-The other detectors are regex scans, linear and cheap.
+the runs of digits and phone punctuation that could hold a number (6 digits or more). With its verdicts
+memoised (phones.py), repetitive hostile text ("1/1/1/...") costs under 0.5 microseconds a character; the
+worst text found is random digits (random ten-digit numbers between " - "), about 8, where nearly every
+candidate is new and needs a parse. Text over the limit costs no more than a regex scan. The other detectors
+are regex scans, linear and cheap.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Characters of digit runs one request may have checked for phone numbers. Bounds the CPU of a request to
-#: about 6 s on the worst text found (60 us a character; before, a 10 MB body cost minutes); the largest legal
-#: transcript batch in tests/service/security (10 MB, 4% numbers) needs about 32,000.
+#: about 1 s on the worst text found (about 8 us a character; before the memos 60, and before the budget a
+#: 10 MB body cost minutes); the largest legal transcript batch in tests/service/security (10 MB, 4% numbers)
+#: needs about 32,000.
 MAX_PHONE_CHECK_CHARS = 100_000
 
 
