@@ -48,16 +48,21 @@ def database(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture
-def db(database: Database) -> Iterator[Database]:
-    """The migrated test database, emptied after the test. The install's key-hash secret stays, as it does in a
-    real install: processes cache it (service/auth/hashing.py), and a server process started by a later test
-    must hash keys with the same secret as the test process that made them."""
-    yield database
+def empty_database(database: Database) -> None:
+    """Every row gone but the install's key-hash secret, which stays as it does in a real install: processes
+    cache it (service/auth/hashing.py), and a server process started by a later test must hash keys with the
+    same secret as the test process that made them (deleting it made a later test's keys 401)."""
     with database.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name != "install_secrets":
                 session.execute(table.delete())
+
+
+@pytest.fixture
+def db(database: Database) -> Iterator[Database]:
+    """The migrated test database, emptied after the test."""
+    yield database
+    empty_database(database)
 
 
 @pytest.fixture

@@ -157,7 +157,7 @@ def test_a_new_user_gets_from_the_readme_to_a_report_and_a_signed_webhook(tmp_pa
         assert before["embedding"]["pending"] == 0  # the run embedded everything stored
 
         answer = deliver_as_the_docs_say(zendesk["zendesk-send"], shell.env, port)
-        assert answer == {"accepted": 1, "duplicates": 0}
+        assert answer == {"accepted": 1, "duplicates": 0, "updated": 0}
         after = httpx.get(
             f"http://127.0.0.1:{port}/v1/status", headers={"Authorization": f"Bearer {key}"}
         ).json()

@@ -16,8 +16,7 @@ from pipelines.synthetic import accounts_csv, generate_company
 from service.cli import app
 from service.config import get_settings
 from service.db import Database
-from service.models import Base
-from tests.service.conftest import auth, make_key
+from tests.service.conftest import auth, empty_database, make_key
 from tests.service.runs.helpers import start_run, wait_for_run
 
 CUSTOMERS = 60
@@ -25,9 +24,7 @@ CUSTOMERS = 60
 
 def _empty(database: Database) -> dict[str, str]:
     """A database as a new user would start it, with fresh keys."""
-    with database.transaction() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
+    empty_database(database)
     return {scope: make_key(database, scope) for scope in ("ingest", "read", "admin")}
 
 
