@@ -20,26 +20,14 @@ from tests.service.security.handbuilt import PERSONA_IDS, RUN_ID, insert_run
 HOSTILE_IDS = ["a\x00b", "tab\there", "line\nbreak", "bell\x07", "del\x7f"]
 
 
-@pytest.mark.parametrize("value", HOSTILE_IDS, ids=repr)
-@pytest.mark.parametrize("field", ["external_id", "customer_id"])
-def test_control_characters_in_transcript_ids_are_422(
-    client: TestClient, db: Database, keys: dict[str, str], field: str, value: str
-) -> None:
-    payload = {"transcripts": [transcript_payload(**{field: value})]}
-    response = client.post("/v1/transcripts", json=payload, headers=auth(keys["ingest"]))
-    assert_problem(response, 422)
-    assert response.json()["errors"][0]["field"] == f"transcripts.0.{field}"
-    assert row_counts(db)["transcripts"] == 0
-
-
 # Ids are path segments and must look like what they are: a "/" could never be read back through
 # /v1/accounts/{customer_id}; bidi overrides and zero-width characters make an id look like another.
 UNREADABLE_IDS = ["a/b", "/", "abc\u202edcba", "a\u200bb", "a\u200db", "\ufeffa", "a\u2066b\u2069"]
 
 
-@pytest.mark.parametrize("value", UNREADABLE_IDS, ids=repr)
+@pytest.mark.parametrize("value", HOSTILE_IDS + UNREADABLE_IDS, ids=repr)
 @pytest.mark.parametrize("field", ["external_id", "customer_id"])
-def test_slashes_and_invisible_characters_in_transcript_ids_are_422(
+def test_control_invisible_and_slash_characters_in_transcript_ids_are_422(
     client: TestClient, db: Database, keys: dict[str, str], field: str, value: str
 ) -> None:
     payload = {"transcripts": [transcript_payload(**{field: value})]}
