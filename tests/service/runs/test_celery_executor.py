@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,43 +12,19 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.config import Settings
 from service.db import Database
+from tests.service.celery_worker import CELERY_MARKS, celery_worker
 from tests.service.runs.helpers import ingest_company, start_run, wait_for_run
 
 BROKER = os.environ.get("PERSONAS_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
 
-def redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = [
-    pytest.mark.celery,
-    pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379 for the Celery broker"),
-]
+pytestmark = CELERY_MARKS
 
 
 @pytest.fixture
 def worker(database_url: str, tmp_path: Path) -> Iterator[None]:
-    import redis
-
-    redis.Redis.from_url(BROKER).flushdb()
-    env = dict(
-        os.environ, PERSONAS_DATABASE_URL=database_url, PERSONAS_BROKER_URL=BROKER, PERSONAS_QUEUE="celery"
-    )
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    yield
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with celery_worker(database_url, BROKER, tmp_path / "worker.log"):
+        yield
 
 
 def test_celery_worker_runs_a_queued_run(
