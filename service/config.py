@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     warm_up: bool = Field(
         default=True, description="load the model and compile the clustering kernels when a worker starts"
     )
+    embed_in_background: bool = Field(
+        default=True,
+        description="embed transcripts as they arrive (the inline worker thread, or Celery's `embed` queue), so "
+        "a run finds them embedded",
+    )
     broker_url: str = "redis://127.0.0.1:6379/0"
     cost_per_minute_call: float = Field(default=CostRates.per_minute_call, ge=0, allow_inf_nan=False)
     cost_per_minute_chat: float = Field(default=CostRates.per_minute_chat, ge=0, allow_inf_nan=False)

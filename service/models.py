@@ -4,6 +4,7 @@ from service.accounts.models import Account
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, InstallSecret
 from service.db import Base
+from service.embedding.models import EmbeddingClaim
 from service.ingest.models import (
     ImportCheckpoint,
     Transcript,
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CustomerAssignment",
+    "EmbeddingClaim",
     "PersonaAlert",
     "InstallSecret",
     "ImportCheckpoint",

@@ -79,10 +79,18 @@ def worker(
         ),
     ] = False,
 ) -> None:
-    """Run a Celery worker for discovery runs (PERSONAS_QUEUE=celery, broker PERSONAS_BROKER_URL)."""
+    """Run a Celery worker for discovery runs and background embedding (PERSONAS_QUEUE=celery, broker
+    PERSONAS_BROKER_URL); start as many as the machines allow."""
     from service.logs import configure_logging
     from service.runs.tasks import celery_app
 
     configure_logging()
-    arguments = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=threads"]
+    # Runs (the default queue) and background embedding (`embed`); any number of workers share both.
+    arguments = [
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        "--pool=threads",
+        "--queues=celery,embed",
+    ]
     celery_app.worker_main([*arguments, "--beat"] if beat else arguments)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from service.deps import IngestKey, ReadKey, ReadSession, SettingsDep, WriteSession
 from service.domain_errors import InvalidInput
+from service.embedding.flows import embed_after_response
 from service.ingest import service
 from service.ingest.schemas import IngestResult, TranscriptBatchIn, TranscriptPage, TranscriptRead
 from service.ingest.service import API_SOURCE
@@ -19,11 +20,19 @@ router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 
 @router.post("", status_code=202, response_model=IngestResult)
 def ingest_transcripts(
-    batch: TranscriptBatchIn, session: WriteSession, settings: SettingsDep, _: IngestKey
+    batch: TranscriptBatchIn,
+    request: Request,
+    background: BackgroundTasks,
+    session: WriteSession,
+    settings: SettingsDep,
+    _: IngestKey,
 ) -> IngestResult:
-    """Store 1..1000 transcripts; re-sent ones (same external_id) are counted as duplicates."""
+    """Store 1..1000 transcripts; re-sent ones (same external_id) are counted as duplicates. What is new or
+    changed is embedded in the background from then on."""
     service.check_text_limits(batch.transcripts, max_turn_chars=settings.max_turn_chars)
-    return service.store_transcripts(session, source=API_SOURCE, transcripts=batch.transcripts)
+    result = service.store_transcripts(session, source=API_SOURCE, transcripts=batch.transcripts)
+    embed_after_response(request, background, result.changed_ids)
+    return result
 
 
 @router.get("", response_model=TranscriptPage)

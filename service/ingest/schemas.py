@@ -7,7 +7,7 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 Channel = Literal["chat", "call", "email", "other"]
 Speaker = Literal["customer", "agent", "bot", "system"]
@@ -153,6 +153,12 @@ class IngestResult(BaseModel):
         description="Stored transcripts whose content changed (a ticket that grew): replaced, or extended "
         "with the new turns for vendors that send a few turns at a time.",
     )
+    _changed_ids: list[int] = PrivateAttr(default_factory=list)
+
+    @property
+    def changed_ids(self) -> list[int]:
+        """Ids of the transcripts this request stored or changed (never sent to clients): they need vectors."""
+        return self._changed_ids
 
 
 class TurnRead(BaseModel):

@@ -85,10 +85,17 @@ def store_transcripts(
     pending = [i for i, row in enumerate(rows) if i not in fresh or row["external_id"] not in inserted]
     stored.update(_stored(session, source, {rows[i]["external_id"] for i in pending} - stored.keys()))
     counts = {"duplicates": 0, "updated": 0}
+    changed = list(inserted.values())
     for i in pending:
-        counts[_revise(session, stored[rows[i]["external_id"]], rows[i], plans[i])] += 1
+        transcript = stored[rows[i]["external_id"]]
+        outcome = _revise(session, transcript, rows[i], plans[i])
+        counts[outcome] += 1
+        if outcome == "updated":
+            changed.append(transcript.id)
     session.flush()
-    return IngestResult(accepted=len(inserted), **counts)
+    result = IngestResult(accepted=len(inserted), **counts)
+    result.changed_ids.extend(sorted(set(changed)))
+    return result
 
 
 def _stored(session: Session, source: str, external_ids: set[str]) -> dict[str, Transcript]:
@@ -116,10 +123,10 @@ def _first_of_new(rows: list[dict[str, Any]], stored: dict[str, Transcript]) -> 
     return set(fresh.values())
 
 
-def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> set[str]:
-    """Insert new rows; the external_ids inserted (not those a concurrent request stored first)."""
+def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> dict[str, int]:
+    """Insert new rows; the external_ids inserted (not those a concurrent request stored first) and their ids."""
     if not pairs:
-        return set()
+        return {}
     values = [
         {
             **row,
@@ -133,9 +140,9 @@ def _insert(session: Session, pairs: list[tuple[dict[str, Any], Merge]]) -> set[
     statement = (
         insert_for(session, table)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(table.c.external_id)
+        .returning(table.c.external_id, table.c.id)
     )
-    return set(session.execute(statement, values).scalars())
+    return {external_id: tid for external_id, tid in session.execute(statement, values)}
 
 
 def _stored_row(transcript: Transcript) -> dict[str, Any]:

@@ -6,10 +6,11 @@ import logging
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Request
 from pydantic import TypeAdapter, ValidationError
 
 from service.deps import RawBody, SettingsDep, WriteSession
+from service.embedding.flows import embed_after_response
 from service.errors import Problem, field_error
 from service.ingest import service
 from service.ingest.schemas import IngestResult, TranscriptIn
@@ -53,6 +54,7 @@ def _validated(raw: list[dict]) -> list[TranscriptIn]:  # type: ignore[type-arg]
 def receive_webhook(
     source: Annotated[str, Path(max_length=32)],
     request: Request,
+    background: BackgroundTasks,
     body: RawBody,
     session: WriteSession,
     settings: SettingsDep,
@@ -90,4 +92,5 @@ def receive_webhook(
     log.info(
         "webhook stored", extra={"source": source, "accepted": result.accepted, "updated": result.updated}
     )
+    embed_after_response(request, background, result.changed_ids)
     return result

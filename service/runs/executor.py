@@ -11,11 +11,12 @@ from service.audit.schemas import AuditAction
 from service.audit.service import record
 from service.config import Settings
 from service.db import Database
+from service.embedding.background import embed_next_chunk, forget_claims
 from service.retention.schedule import DailyPurge
 from service.runs import flow, service
 from service.runs.schedule import RunSchedule
 from service.runs.schemas import RunCreate
-from service.runs.worker import shared_embedder, warm_up_once
+from service.runs.worker import load_embedder, settings_embedder, warm_up_once
 from service.shifts.alerts import wait_for_deliveries
 
 log = logging.getLogger("personas.executor")
@@ -25,13 +26,21 @@ POLL_SECONDS = 2.0
 class Executor(Protocol):
     def submit(self, run_id: str) -> None: ...
 
+    def transcripts_stored(self, ids: list[int]) -> None: ...
+
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
 
 
+_WAKE = ""  # put on the inline queue when transcripts arrive: look for background work now
+
+
 class InlineExecutor:
-    """At most one run at a time on a daemon thread; the next queued run waits its turn."""
+    """One daemon thread does the heavy work of this process, one thing at a time, so nothing competes for the
+    cores: runs first (the next queued one waits its turn), then the embedding backlog a chunk at a time, then
+    the warm-up of the clustering kernels; idle, it ticks the daily purge and looks for runs other processes
+    queued."""
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database, self.settings = database, settings
@@ -50,10 +59,13 @@ class InlineExecutor:
             self._schedule.start()
 
     def _recover(self) -> bool:
-        """Fail runs a dead process left running (this process runs them all); False if the database is down."""
+        """Fail runs a dead process left running and drop its embedding claims (this process runs and embeds
+        everything); False if the database is down."""
         try:
             with self.database.transaction() as session:
                 stale = service.recover_stale_runs(session)
+            if self.settings.embed_in_background:
+                forget_claims(self.database)
         except Exception:
             log.warning("could not check for interrupted runs; will retry", exc_info=True)
             return False
@@ -65,6 +77,10 @@ class InlineExecutor:
     def submit(self, run_id: str) -> None:
         self._queue.put(run_id)
 
+    def transcripts_stored(self, ids: list[int]) -> None:
+        if self.settings.embed_in_background:
+            self._queue.put(_WAKE)
+
     def stop(self) -> None:
         if self._schedule is not None:
             self._schedule.stop()
@@ -73,24 +89,43 @@ class InlineExecutor:
             self._thread.join(timeout=5)
 
     def _work(self) -> None:
-        # Runs queue up meanwhile; the first of them then starts warm instead of compiling for ~10 s.
-        warm_up_once(self.settings)
+        load_embedder(self.settings)
+        busy = True
         while True:
             try:
-                run_id = self._queue.get(timeout=POLL_SECONDS)
+                item = self._queue.get(timeout=POLL_SECONDS) if not busy else self._queue.get_nowait()
             except queue.Empty:
-                # While idle: the daily retention purge, and runs queued by another process (e.g. `personas run`).
-                self.purge.tick()
-                run_id = self._next_queued()
-                if run_id is None:
-                    continue
-            if run_id is None:
+                item = _WAKE
+            if item is None:
                 return
-            try:
-                embedder = shared_embedder(self.settings.embedding_model, self.settings.embedding_backend)
-                flow.execute_run(self.database, run_id, embedder=embedder, settings=self.settings)
-            except Exception:  # the database may be down; the thread must survive to run the next one
-                log.exception("run could not be executed", extra={"run_id": run_id})
+            if item != _WAKE:
+                self._execute(item)
+                busy = True
+                continue
+            busy = self._background_step()
+
+    def _background_step(self) -> bool:
+        """Do one piece of background work; False when there was none."""
+        run_id = self._next_queued()
+        if run_id is not None:
+            self._execute(run_id)
+            return True
+        embedder = settings_embedder(self.settings)
+        if self.settings.embed_in_background and embed_next_chunk(self.database, embedder):
+            return True
+        # Compiles the clustering kernels once the backlog is embedded; a run queued before pays it itself.
+        if warm_up_once(self.settings):
+            return True
+        self.purge.tick()
+        return False
+
+    def _execute(self, run_id: str) -> None:
+        try:
+            flow.execute_run(
+                self.database, run_id, embedder=settings_embedder(self.settings), settings=self.settings
+            )
+        except Exception:  # the database may be down; the thread must survive to run the next one
+            log.exception("run could not be executed", extra={"run_id": run_id})
 
     def _next_queued(self) -> str | None:
         if not self._recovered and not self._recover():
@@ -117,6 +152,12 @@ class CeleryExecutor:
 
         run_discovery.delay(run_id)
 
+    def transcripts_stored(self, ids: list[int]) -> None:
+        if self.settings.embed_in_background:
+            from service.embedding.tasks import dispatch_chunks
+
+            dispatch_chunks(ids)
+
     def stop(self) -> None:
         pass
 
@@ -132,8 +173,11 @@ class ForegroundExecutor:
     def start(self) -> None:
         pass
 
+    def transcripts_stored(self, ids: list[int]) -> None:
+        pass  # a one-off process: the run it starts embeds what it needs
+
     def submit(self, run_id: str) -> None:
-        embedder = shared_embedder(self.settings.embedding_model, self.settings.embedding_backend)
+        embedder = settings_embedder(self.settings)
         thread = threading.Thread(
             target=flow.execute_run,
             args=(self.database, run_id),

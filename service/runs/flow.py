@@ -19,6 +19,7 @@ from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput
 from service.accounts.models import Account as AccountRow
 from service.config import Settings
 from service.db import Database
+from service.embedding.service import embed_snapshot
 from service.erasure.service import reapply_erasures
 from service.ingest.models import Transcript
 from service.personas import service as personas
@@ -26,7 +27,6 @@ from service.personas.build import customer_rows, job_transcripts, stored_person
 from service.personas.labeller import labeller_for
 from service.reports.build import report_data
 from service.runs import service
-from service.runs.embeddings import embed_with_cache
 from service.runs.models import Run
 from service.runs.schemas import KScoreRead, RunTotals, StoredRunSummary
 from service.shifts.alerts import after_run_succeeded
@@ -154,11 +154,12 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         raise ValueError("there are no transcripts in the requested window to analyse")
     report("embedding", 0.0, force=True)
     clock = time.perf_counter()
-    vectors, newly_embedded = embed_with_cache(
+    vectors, newly_embedded = embed_snapshot(
         database,
         embedder=embedder,
         transcript_ids=snapshot.transcript_ids,
         texts=[customer_text(t.turns) for t in snapshot.transcripts],
+        token=f"run-{run_id}",
         revisions=snapshot.revisions or None,
         progress=lambda f: report("embedding", f),
     )

@@ -14,8 +14,10 @@ from service.db import Database
 from service.retention.schedule import PURGE_EVERY, purge_now, utc_now
 from service.runs import flow, service
 from service.runs.schedule import SCHEDULED_TASK, beat_schedule, start_if_idle
-from service.runs.worker import shared_embedder, warm_up_once
+from service.runs.worker import settings_embedder, warm_up_once
 
+EMBED_SWEEP_TASK = "personas.embed_sweep"  # service/embedding/tasks.py
+EMBED_SWEEP_EVERY_S = 60.0
 settings = get_settings()
 celery_app = Celery("personas", broker=settings.broker_url)
 celery_app.conf.update(
@@ -23,13 +25,15 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,
     task_reject_on_worker_lost=True,
     broker_connection_retry_on_startup=True,
-    include=["service.shifts.tasks"],  # persona-shift alert delivery
+    # Persona-shift alert delivery; background embedding (chunks on the `embed` queue, routed by the caller).
+    include=["service.shifts.tasks", "service.embedding.tasks"],
     # `personas worker --beat` runs the scheduler: the retention purge once a day, and scheduled runs.
     beat_schedule={
         "personas-retention-purge": {
             "task": "personas.purge_expired",
             "schedule": PURGE_EVERY.total_seconds(),
         },
+        "personas-embed-sweep": {"task": EMBED_SWEEP_TASK, "schedule": EMBED_SWEEP_EVERY_S},
         **(beat_schedule(settings.run_schedule) if settings.run_schedule else {}),
     },
 )
@@ -48,7 +52,7 @@ def run_discovery(run_id: str) -> bool:
     return flow.execute_run(
         worker_database(),
         run_id,
-        embedder=shared_embedder(current.embedding_model, current.embedding_backend),
+        embedder=settings_embedder(current),
         settings=current,
     )
 
@@ -74,3 +78,5 @@ def _recover(**_: object) -> None:
     ).start()
     with worker_database().transaction() as session:
         service.recover_stale_runs(session, older_than=STALE_AFTER)
+    # Whatever was stored while no worker listened (or whose chunk message was lost) gets queued.
+    celery_app.send_task(EMBED_SWEEP_TASK)

@@ -22,6 +22,25 @@ def shared_embedder(model: str | None, backend: str = DEFAULT_EMBEDDING_BACKEND)
     return SentenceTransformerEmbedder(model, backend=backend)
 
 
+def settings_embedder(settings: Settings) -> Embedder:
+    """The process's embedder for these settings."""
+    return shared_embedder(settings.embedding_model, settings.embedding_backend)
+
+
+def load_embedder(settings: Settings) -> None:
+    """Load the model now (unless PERSONAS_WARM_UP=false), so the first transcripts embed at full speed; a
+    failure is logged, never raised."""
+    if not settings.warm_up:
+        return
+    clock = time.perf_counter()
+    try:
+        settings_embedder(settings).embed(["load the embedding model"])
+    except Exception:
+        log.warning("loading the embedding model failed; the first use will load it", exc_info=True)
+        return
+    log.info("embedding model loaded", extra={"seconds": round(time.perf_counter() - clock, 2)})
+
+
 def warm_up_once(settings: Settings) -> bool:
     """Load the embedder and compile the clustering kernels, once per process, unless PERSONAS_WARM_UP=false.
 
@@ -36,7 +55,7 @@ def warm_up_once(settings: Settings) -> bool:
         _warmed_up = True
         clock = time.perf_counter()
         try:
-            steps = warm_up(shared_embedder(settings.embedding_model, settings.embedding_backend))
+            steps = warm_up(settings_embedder(settings))
         except Exception:
             log.warning("warm-up failed; the first run will load and compile instead", exc_info=True)
             return False

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.deps import ReadKey, ReadSession, SettingsDep
-from service.runs.embeddings import cache_key
-from service.runs.worker import shared_embedder
+from service.embedding.cache import cache_key
+from service.runs.worker import settings_embedder
 from service.status import service
 from service.status.schemas import Status
 
@@ -17,5 +17,5 @@ router = APIRouter(prefix="/v1/status", tags=["status"])
 def get_status(session: ReadSession, settings: SettingsDep, _: ReadKey) -> Status:
     """Stored transcripts and customers, the embedding backlog, active runs, and customers with no account
     per source (a wrong PERSONAS_<SOURCE>_CUSTOMER_ID shows here at once)."""
-    model = cache_key(shared_embedder(settings.embedding_model, settings.embedding_backend))
+    model = cache_key(settings_embedder(settings))
     return service.status(session, embedding_model=model)

@@ -68,13 +68,15 @@ def db(database: Database) -> Iterator[Database]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     # No warm-up: each test app would otherwise start compiling in the background (tests/pipelines/test_warmup.py
-    # and tests/service/runs/test_warm_up.py cover it).
+    # and tests/service/runs/test_warm_up.py cover it). No background embedding: a test's counts would depend on
+    # how far the worker thread got (tests/service/embedding covers it).
     return Settings(
         database_url=database_url,
         max_body_bytes=2 * 1024 * 1024,
         max_turn_chars=5000,
         webhook_secrets={},
         warm_up=False,
+        embed_in_background=False,
     )
 
 

@@ -39,6 +39,8 @@ class ParkedExecutor:
 
     def submit(self, run_id: str) -> None: ...
 
+    def transcripts_stored(self, ids: list[int]) -> None: ...
+
 
 @pytest.fixture
 def parked(settings: Settings, db: Database) -> Iterator[TestClient]:

@@ -18,11 +18,11 @@ from service.accounts.schemas import AccountIn
 from service.accounts.service import upsert_accounts
 from service.config import Settings
 from service.db import Database
+from service.embedding.service import embed_snapshot
 from service.ingest.models import TranscriptEmbedding
 from service.ingest.schemas import TranscriptIn, TurnIn
 from service.ingest.service import store_transcripts
 from service.runs import flow
-from service.runs.embeddings import embed_with_cache
 from service.runs.models import Run
 from service.runs.service import create_run
 from tests.service.builders import transcript_payload
@@ -39,9 +39,10 @@ def _store(db: Database, text: str) -> None:
 
 
 def _embed(db: Database, snapshot: flow.Snapshot) -> tuple[np.ndarray, int]:
-    return embed_with_cache(
+    return embed_snapshot(
         db,
         embedder=HashEmbedder(),
+        token="test-run",
         transcript_ids=snapshot.transcript_ids,
         texts=[customer_text(t.turns) for t in snapshot.transcripts],
         revisions=snapshot.revisions,

@@ -51,6 +51,9 @@ class RecordingExecutor:
     def submit(self, run_id: str) -> None:
         self.submitted.append(run_id)
 
+    def transcripts_stored(self, ids: list[int]) -> None:
+        pass
+
     def start(self) -> None:
         pass
 

@@ -8,10 +8,10 @@ from service.accounts.schemas import AccountIn
 from service.accounts.service import upsert_accounts
 from service.config import Settings
 from service.db import Database
+from service.embedding.cache import cache_key
 from service.ingest.schemas import TranscriptIn, TurnIn
 from service.ingest.service import store_transcripts
 from service.runs import flow
-from service.runs.embeddings import cache_key
 from service.runs.service import create_run
 from service.status.service import status
 from tests.service.runs.test_snapshot import HashEmbedder
