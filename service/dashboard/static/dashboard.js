@@ -27,6 +27,7 @@
     generation: 0, // bumped when the key changes: answers to older requests are dropped
     sent: 0, // polls sent, and the newest one whose data is on screen: a late old answer never wins
     shown: 0,
+    freshnessShown: 0, // the poll whose /v1/status answer is on screen
     lastChecked: null,
     renaming: null, // the persona id whose inline editor is open
     memoryKey: null, // used only when sessionStorage is unavailable
@@ -51,6 +52,7 @@
     }
     state.generation += 1;
     state.etag = null;
+    clearFreshness();
     showKeyState();
   }
 
@@ -137,6 +139,7 @@
     if (!getKey()) return;
     const generation = state.generation;
     const seq = ++state.sent;
+    loadFreshness(generation, seq); // not awaited: the personas never wait for (or fail with) the status
     const headers = authHeaders(state.etag ? { "If-None-Match": state.etag } : {});
     let response;
     try {
@@ -516,6 +519,80 @@
     }
     const gone = changes.personas.filter((c) => c.status === "gone").map((c) => `${c.label} (${percent(c.share_before)})`);
     $("run-meta").append(gone.length ? ` · gone since the last run: ${gone.join(", ")}` : "");
+  }
+
+  // ---- data freshness: GET /v1/status, fetched with every personas poll -----------------------------------
+
+  // Drawn only for the key in use, and never over the answer to a newer poll.
+  function freshnessIsCurrent(generation, seq) {
+    if (generation !== state.generation || seq < state.freshnessShown) return false;
+    state.freshnessShown = seq;
+    return true;
+  }
+
+  function clearFreshness() {
+    state.freshnessShown = 0;
+    $("freshness").hidden = true;
+  }
+
+  function freshnessError(message) {
+    $("freshness").hidden = false;
+    $("freshness-body").hidden = true;
+    $("freshness-error").hidden = false;
+    $("freshness-error").textContent = message;
+  }
+
+  function renderFreshness(status) {
+    const { embedded, pending, model } = status.embedding;
+    const total = status.transcripts;
+    const bar = $("freshness-bar");
+    bar.max = Math.max(total, 1); // a <progress> needs max > 0; with no transcripts the bar stays empty
+    bar.value = embedded;
+    $("freshness-count").textContent = total
+      ? `${integer.format(embedded)} of ${integer.format(total)} transcripts embedded`
+      : "No transcripts stored yet";
+    const waiting = $("freshness-pending");
+    waiting.classList.toggle("waiting", pending > 0);
+    waiting.textContent = pending > 0
+      ? `${integer.format(pending)} waiting`
+      : total ? "all embedded: the next run needs only clustering" : "";
+    waiting.title = pending > 0 ? "Not yet prepared for grouping; the next run prepares these first." : "";
+    const { queued, running } = status.runs;
+    $("freshness-runs").textContent = queued || running
+      ? `Runs: ${integer.format(running)} running, ${integer.format(queued)} queued`
+      : "No run queued or running";
+    // The cache key is "model|text recipe": the model's name is what a reader recognises; the whole key is on hover.
+    $("freshness-model").textContent = `model ${model.split("|")[0]}`;
+    $("freshness-model").title = model;
+    $("freshness-error").hidden = true;
+    $("freshness-body").hidden = false;
+    $("freshness").hidden = false;
+  }
+
+  async function loadFreshness(generation, seq) {
+    let response;
+    try {
+      response = await fetch("v1/status", { headers: authHeaders(), cache: "no-store" });
+    } catch (error) {
+      if (freshnessIsCurrent(generation, seq)) freshnessError("Not available: cannot reach the service.");
+      return;
+    }
+    if (!response.ok) {
+      const detail = await problemDetail(response);
+      if (!freshnessIsCurrent(generation, seq)) return;
+      freshnessError(response.status === 403
+        ? "Not shown: this key may not read the service status (403)."
+        : `Not available (${response.status}): ${detail}`);
+      return;
+    }
+    let status;
+    try {
+      status = await response.json();
+    } catch (error) {
+      if (freshnessIsCurrent(generation, seq)) freshnessError("Not available: the service sent an unreadable answer.");
+      return;
+    }
+    if (freshnessIsCurrent(generation, seq)) renderFreshness(status);
   }
 
   // ---- CSV download: a link cannot carry the Authorization header, so fetch it and hand over a blob ---------

@@ -7,9 +7,6 @@ about the page, so it must not depend on (or wait for) embeddings and clustering
 from __future__ import annotations
 
 import json
-import shutil
-import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,13 +17,12 @@ import pytest
 from service.db import Database
 from service.personas.schemas import CustomerRow, Persona
 from service.runs.schemas import RunTotals
-from tests.browser import chromium_driver
 from tests.service.builders import store_succeeded_run
+from tests.service.dashboard.conftest import enter_key, status_text, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-WAIT_S = 40
 RUN_ID = "run0dashboard0000000000000000001"
 
 
@@ -173,46 +169,6 @@ def insert_succeeded_run(database: Database) -> None:
 
 
 # ---- the browser ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    driver = chromium_driver(window_size="1400,2300", profile_dir=str(tmp_path / "profile"))
-    driver.set_script_timeout(WAIT_S)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(tmp_path / "profile", ignore_errors=True)
-
-
-def wait_for(condition: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except Exception as error:  # a redraw can replace an element between finding and reading it
-            last_error = error
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r})")
-
-
-def enter_key(driver: Any, key: str) -> None:
-    from selenium.webdriver.common.by import By
-
-    field = driver.find_element(By.ID, "key-input")
-    field.clear()
-    field.send_keys(key)
-    driver.find_element(By.ID, "key-submit").click()
-
-
-def status_text(driver: Any) -> str:
-    from selenium.webdriver.common.by import By
-
-    return str(driver.find_element(By.ID, "status").text)
 
 
 def card(driver: Any, persona_id: str) -> Any:
