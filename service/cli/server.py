@@ -71,6 +71,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, max=8)] = 1,
+    name: Annotated[
+        str, typer.Option(help="This worker's node name (unique per host when several run on one).")
+    ] = "worker",
     beat: Annotated[
         bool,
         typer.Option(
@@ -92,5 +95,6 @@ def worker(
         f"--concurrency={concurrency}",
         "--pool=threads",
         "--queues=celery,embed",
+        f"--hostname={name}@%h",
     ]
     celery_app.worker_main([*arguments, "--beat"] if beat else arguments)

@@ -10,18 +10,18 @@ from celery import Task
 from service.config import get_settings
 from service.embedding import claims
 from service.embedding.cache import cache_key
-from service.embedding.service import CHUNK, embed_chunk
-from service.runs.tasks import celery_app, worker_database
+from service.embedding.dispatch import EMBED_CHUNK_TASK, EMBED_QUEUE, dispatch_chunks
+from service.embedding.service import embed_chunk
+from service.runs.tasks import EMBED_SWEEP_TASK, celery_app, worker_database
 from service.runs.worker import settings_embedder
 
 log = logging.getLogger("personas.embedding")
-EMBED_QUEUE = "embed"
 # A sweep queues at most this many transcripts; the next sweep (a minute later) queues more.
 SWEEP_LIMIT = 20_000
 
 
 @celery_app.task(
-    name="personas.embed_chunk",
+    name=EMBED_CHUNK_TASK,
     bind=True,
     acks_late=True,  # a worker that dies mid-chunk leaves the message for another
     reject_on_worker_lost=True,
@@ -41,19 +41,6 @@ def embed_chunk_task(self: Task, transcript_ids: list[int]) -> int:  # type: ign
         raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
 
 
-def dispatch_chunks(ids: list[int]) -> int:
-    """Queue `ids` on the `embed` queue in chunks; a broker that is down is logged, not raised (the sweep, or
-    the next run, embeds them). Returns the chunks queued."""
-    chunks = [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
-    try:
-        for chunk in chunks:
-            embed_chunk_task.apply_async(args=[chunk], queue=EMBED_QUEUE)
-    except Exception:
-        log.warning("could not queue transcripts for embedding; the sweep will", exc_info=True)
-        return 0
-    return len(chunks)
-
-
 def _waiting_chunks() -> int:
     """Messages waiting on the `embed` queue (0 if the broker cannot say)."""
     try:
@@ -64,7 +51,7 @@ def _waiting_chunks() -> int:
         return 0
 
 
-@celery_app.task(name="personas.embed_sweep")
+@celery_app.task(name=EMBED_SWEEP_TASK)
 def embed_sweep() -> int:
     """Queue the backlog nobody is embedding: transcripts stored by `personas ingest` or `import`, or whose
     message was lost. Skipped while chunks still wait, so a long backlog is not queued twice."""
@@ -77,4 +64,4 @@ def embed_sweep() -> int:
         ids = claims.unclaimed_backlog(
             session, model=cache_key(settings_embedder(settings)), limit=SWEEP_LIMIT
         )
-    return dispatch_chunks(ids)
+    return dispatch_chunks(ids, broker_url=settings.broker_url)

@@ -12,6 +12,7 @@ from service.audit.service import record
 from service.config import Settings
 from service.db import Database
 from service.embedding.background import embed_next_chunk, forget_claims
+from service.embedding.dispatch import dispatch_chunks
 from service.retention.schedule import DailyPurge
 from service.runs import flow, service
 from service.runs.schedule import RunSchedule
@@ -154,9 +155,7 @@ class CeleryExecutor:
 
     def transcripts_stored(self, ids: list[int]) -> None:
         if self.settings.embed_in_background:
-            from service.embedding.tasks import dispatch_chunks
-
-            dispatch_chunks(ids)
+            dispatch_chunks(ids, broker_url=self.settings.broker_url)
 
     def stop(self) -> None:
         pass

@@ -25,6 +25,7 @@ celery_app.conf.update(
     worker_prefetch_multiplier=1,
     task_reject_on_worker_lost=True,
     broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,  # our JSON logs (service/logs.py), with their fields, not Celery's lines
     # Persona-shift alert delivery; background embedding (chunks on the `embed` queue, routed by the caller).
     include=["service.shifts.tasks", "service.embedding.tasks"],
     # `personas worker --beat` runs the scheduler: the retention purge once a day, and scheduled runs.

@@ -12,15 +12,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import httpx
-from celery import Celery
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from pipelines.shift_rules import Finding, alert_text, findings
+from service.celery_client import celery_client
 from service.config import Settings
 from service.db import Database
 from service.runs.models import Run
@@ -32,11 +31,6 @@ EVENT_TYPE = "personas.shifted"
 DELIVER_TASK = "personas.deliver_alert"
 TIMEOUT_S = 10.0
 _deliveries: list[threading.Thread] = []  # delivery threads started by this process (inline executor)
-
-
-@lru_cache(maxsize=2)
-def celery_client(broker_url: str) -> Celery:
-    return Celery("personas", broker=broker_url)
 
 
 def report_url(settings: Settings, run_id: str) -> str:

@@ -29,21 +29,26 @@ CELERY_MARKS = [
 
 
 @contextmanager
-def celery_worker(database_url: str, broker: str, log_path: Path, **env: str) -> Iterator[None]:
-    """A worker on an emptied broker database (each test module uses its own), stopped on exit."""
+def celery_worker(
+    database_url: str, broker: str, log_path: Path, *, name: str = "worker", flush: bool = True, **env: str
+) -> Iterator[None]:
+    """A worker (node `name`) on an emptied broker database (each test module uses its own; `flush=False` for
+    a second worker on the same one), stopped on exit. No background embedding unless `env` turns it on."""
     import redis
 
-    redis.Redis.from_url(broker).flushdb()
-    environment = dict(
-        os.environ,
-        PERSONAS_DATABASE_URL=database_url,
-        PERSONAS_BROKER_URL=broker,
-        PERSONAS_QUEUE="celery",
+    if flush:
+        redis.Redis.from_url(broker).flushdb()
+    environment = {
+        **os.environ,
+        "PERSONAS_DATABASE_URL": database_url,
+        "PERSONAS_BROKER_URL": broker,
+        "PERSONAS_QUEUE": "celery",
+        "PERSONAS_EMBED_IN_BACKGROUND": "false",
         **env,
-    )
+    }
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker"],
+            [sys.executable, "-m", "service.cli", "worker", "--name", name],
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from service.runs.embeddings import cache_key
 from sqlalchemy import select
 
 from service.config import Settings
@@ -20,7 +21,6 @@ from service.db import Database
 from service.ingest.models import Transcript, TranscriptEmbedding
 from service.ingest.schemas import TranscriptIn
 from service.ingest.service import store_transcripts
-from service.runs.embeddings import cache_key
 from service.runs.models import Run
 from service.runs.schemas import RunStatus
 from service.runs.worker import shared_embedder

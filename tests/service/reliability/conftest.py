@@ -85,6 +85,9 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         PERSONAS_BOOTSTRAP_ADMIN_KEY=ADMIN_KEY,
         # No start-up compile competing with the faults and load these tests apply; pass it back via extra.
         PERSONAS_WARM_UP="false",
+        # Runs embed what they need: the crash tests count what a run embedded (tests/service/embedding covers
+        # embedding in the background).
+        PERSONAS_EMBED_IN_BACKGROUND="false",
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         PYTHONUNBUFFERED="1",
