@@ -15,11 +15,12 @@ COPY pipelines ./pipelines
 COPY migrations ./migrations
 # The versions CI tested (constraints.txt pins everything but torch, installed above from the CPU index).
 RUN pip install -c constraints.txt .
-# Export the fp32 ONNX model at build time, so the first run does not pay for it: the default backend
-# (onnx-unpadded) and onnx use it as it is. onnx-int8, if chosen, quantizes its own copy for the host's CPU
-# family from the fp32 file on first use (seconds), so the cache stays writable by the app user.
-RUN python -c "from pipelines.embed import default_model_path, ensure_onnx_model; \
-ensure_onnx_model(default_model_path(), quantized=False)"
+# What a fresh process would otherwise make on first use, made once here (`personas prepare`, as `make install`
+# does): the fp32 ONNX export the default backend (onnx-unpadded) reads, and numba's cache of the clustering
+# kernels in NUMBA_CACHE_DIR (a host with another CPU compiles its own on first use and adds them). onnx-int8,
+# if chosen, quantizes its own copy for the host's CPU family from the fp32 file on first use (seconds), so
+# the caches stay writable by the app user; docker-compose.yml keeps both in named volumes.
+RUN personas prepare
 
 RUN useradd --create-home --uid 10001 personas && mkdir -p /data /app/numba-cache \
     && chown -R personas /data /app/model-cache /app/numba-cache

@@ -15,10 +15,13 @@ install: $(STAMP)
 
 # torch first, pinned: the CPU build on disk; otherwise a dependency would pull a multi-GB CUDA build.
 # Everything else at the versions in constraints.txt, so a fresh machine installs what CI tested.
+# Then `personas prepare`: the ONNX export and numba's clustering kernels, made once here rather than by the
+# first server, worker or demo (one progress line each on stderr).
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/personas prepare
 	touch $(STAMP)
 
 # Re-resolve pyproject.toml in a throwaway venv and write the versions it chose to constraints.txt.

@@ -7,7 +7,8 @@ cards (persona cards on planted_dev against the planted intents, over seeds), pi
 topics (Banking77 V-measure), embedding (every backend's throughput, agreement with torch and batch independence), ingest (POST /v1/transcripts throughput on SQLite and PostgreSQL),
 polling (GET /v1/personas latency at 50 paced pollers and at saturation, with wrk), scale (100k transcripts / 20k customers:
 time per stage, peak RSS and ARI with the sampled clustering; real embeddings, cached under /tmp),
-shift (planted_dev through a server: the persona-shift alert after the avoid persona's customers arrive).
+shift (planted_dev through a server: the persona-shift alert after the avoid persona's customers arrive),
+cold (warm-up of a brand-new process with an empty and a filled numba cache).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ SECTIONS = {
     "polling": ["-m", "bench.bench_polling"],
     "scale": ["-m", "bench.bench_scale"],
     "shift": ["-m", "bench.bench_shift"],
+    "cold": ["-m", "bench.bench_cold_start"],
 }
 
 

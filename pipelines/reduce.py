@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
+from functools import cache
+from importlib import import_module
 
 import numpy as np
 
@@ -17,6 +20,34 @@ MAP_EPOCHS = 200
 # UMAP warns that a fit from given neighbours cannot transform new rows; we never ask it to. Set once for the
 # process, because catch_warnings() around each fit is not thread-safe (warm-up and runs may fit at once).
 warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
+
+
+# The numba kernels of umap-learn that a seeded cosine fit on precomputed neighbours compiles (seconds per fresh
+# process) and that umap-learn does not mark cache=True; the kernels they call (`clip`) are compiled into theirs
+# and stored with them. Not the `_parallel` twin of the layout epoch: it wraps the same Python function, and
+# numba's cache key (module, name, line, signature) would let one twin load the other's machine code; a seeded
+# fit only ever uses the serial one.
+UMAP_KERNELS = (
+    ("umap.umap_", "smooth_knn_dist"),
+    ("umap.umap_", "compute_membership_strengths"),
+    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
+)
+_UMAP_CACHE_LOCK = threading.Lock()  # warm-up and a run may fit at once: the first one turns the cache on
+
+
+@cache
+def cache_umap_kernels() -> tuple[str, ...]:
+    """Turn on numba's on-disk cache (NUMBA_CACHE_DIR, else numba's own location) for UMAP_KERNELS, once per
+    process and before they first compile, so a new process loads what an earlier one compiled. Returns the
+    kernels it applied to; one that a umap-learn release renamed or stopped jitting is left as it is."""
+    done = []
+    for module, name in UMAP_KERNELS:
+        kernel = getattr(import_module(module), name, None)
+        # numba's own `cache=True` does exactly this call on the dispatcher it creates.
+        if callable(getattr(kernel, "enable_caching", None)):
+            kernel.enable_caching()  # type: ignore[union-attr]
+            done.append(f"{module}.{name}")
+    return tuple(done)
 
 
 def exact_cosine_neighbours(vectors: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -52,6 +83,8 @@ def seeded_umap(
     approximate search above). `n_epochs` None is UMAP's own choice (500 below 10,000 rows, 200 above)."""
     import umap  # lazily: numba compiles on first import, which only real inputs should pay for
 
+    with _UMAP_CACHE_LOCK:
+        cache_umap_kernels()
     vectors = np.asarray(vectors, dtype=np.float64)
     width = min(n_neighbors, len(vectors) - 1)
     known = exact_cosine_neighbours(vectors, width) if len(vectors) <= EXACT_KNN_LIMIT else (None, None, None)

@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import platform
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 ONNX_FILE = "model.onnx"
 QUANT_RECIPE = "ffn-down-fp32"  # see _quantize_onnx; part of the int8 file's name
+EXPORT_SECONDS = 20  # what the fp32 export of all-MiniLM-L6-v2 takes on two cores, said before it starts
+
+log = logging.getLogger("personas.embed")
+
+#: Told when a slow one-time step starts (seconds None) and when it ends (seconds taken): `personas prepare`
+#: prints one line on stderr; by default both ends are logged, so a first run that exports says why it waits.
+Progress = Callable[[str, float | None], None]
+
+
+def log_progress(note: str, seconds: float | None) -> None:
+    """The default Progress: one log line when the step starts, one with its time when it ends."""
+    log.info(note if seconds is None else f"{note} done in {seconds:.0f} s")
 
 
 def default_model_path() -> Path:
@@ -67,8 +81,13 @@ def onnx_cache_dir(
     root = (
         cache_root or os.environ.get("PERSONAS_MODEL_CACHE") or Path.home() / ".cache" / "personas" / "onnx"
     )
-    name = DEFAULT_MODEL_NAME if path.resolve() == default_model_path().resolve() else path.name
-    return Path(root) / f"{name}-{_model_fingerprint(path)}"
+    return Path(root) / f"{model_name(path)}-{_model_fingerprint(path)}"
+
+
+def model_name(model_path: str | os.PathLike[str]) -> str:
+    """How the model is named in cache folders and messages: all-MiniLM-L6-v2 for the packaged one."""
+    path = Path(model_path)
+    return DEFAULT_MODEL_NAME if path.resolve() == default_model_path().resolve() else path.name
 
 
 @contextlib.contextmanager
@@ -174,9 +193,14 @@ def quantized_file_name(cpu: str) -> str:
 
 
 def ensure_onnx_model(
-    model_path: str | os.PathLike[str], *, quantized: bool, cache_root: str | os.PathLike[str] | None = None
+    model_path: str | os.PathLike[str],
+    *,
+    quantized: bool,
+    cache_root: str | os.PathLike[str] | None = None,
+    progress: Progress = log_progress,
 ) -> Path:
-    """Path of the cached ONNX file (fp32 or int8 for this CPU), exporting it first if it is not there yet.
+    """Path of the cached ONNX file (fp32 or int8 for this CPU), exporting it first if it is not there yet
+    (told to `progress`: "exporting all-MiniLM-L6-v2 to ONNX once (about 20 s)...", then its time).
 
     Each file appears by an atomic rename, under an exclusive lock, so a concurrent process either waits or
     finds the finished file; never a half-written one.
@@ -189,12 +213,16 @@ def ensure_onnx_model(
     folder.mkdir(parents=True, exist_ok=True)
     with _file_lock(folder.parent / f"{folder.name}.lock"):
         if not fp32.is_file():
+            note = f"exporting {model_name(model_path)} to ONNX once (about {EXPORT_SECONDS} s)..."
+            progress(note, None)
+            clock = time.perf_counter()
             tmp = _atomic_target(fp32)
             try:
                 _export_onnx(str(model_path), tmp)
                 os.replace(tmp, fp32)
             finally:
                 tmp.unlink(missing_ok=True)
+            progress(note, time.perf_counter() - clock)
         if quantized and not final.is_file():
             tmp = _atomic_target(final)
             try:
@@ -203,3 +231,14 @@ def ensure_onnx_model(
             finally:
                 tmp.unlink(missing_ok=True)
     return final
+
+
+def prepare_default_backend(
+    progress: Progress = log_progress, cache_root: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Make the files the default embedding backend needs, once per machine (`personas prepare`, `make
+    install`, the Docker build): the one place that knows which they are. Today: the fp32 ONNX export of the
+    packaged model (onnx-unpadded reads it as it is). Returns their paths."""
+    return [
+        ensure_onnx_model(default_model_path(), quantized=False, cache_root=cache_root, progress=progress)
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from service.cli import erase, results, runs, server
+from service.cli import erase, prepare, results, runs, server
 from service.cli.context import typer_app
 from service.cli.imports import import_app
 from service.cli.ingest import ingest_app
@@ -18,6 +18,7 @@ app.command()(runs.report)
 app.command()(runs.demo)
 app.command()(results.show)
 app.command()(erase.erase)
+app.command()(prepare.prepare)
 app.add_typer(runs.run_app, name="run")
 app.add_typer(server.db_app, name="db")
 app.add_typer(keys_app, name="keys")

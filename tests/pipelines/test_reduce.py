@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from pipelines.embed import l2_normalise
-from pipelines.reduce import EXACT_KNN_LIMIT, exact_cosine_neighbours, place_by_neighbours, seeded_umap
+from pipelines.reduce import (
+    EXACT_KNN_LIMIT,
+    UMAP_KERNELS,
+    cache_umap_kernels,
+    exact_cosine_neighbours,
+    place_by_neighbours,
+    seeded_umap,
+)
 
 CENTRES = l2_normalise(np.random.default_rng(0).normal(size=(3, 24)))
 
@@ -74,3 +81,17 @@ def test_new_rows_land_among_their_nearest_reference_rows() -> None:
     np.testing.assert_array_equal(
         placed, place_by_neighbours(queries, vectors, coords, n_neighbors=10, block=16)
     )
+
+
+def test_umap_kernels_use_the_disk_cache_but_not_the_parallel_twin() -> None:
+    """Every listed kernel gets numba's on-disk cache; the parallel layout epoch, which shares the serial one's
+    Python function and so its cache entries, keeps none (loading the serial code there, or the parallel code
+    in a seeded fit, would be wrong). The second process's view is in tests/pipelines/test_warmup.py."""
+    from importlib import import_module
+
+    from umap.layouts import _nb_optimize_layout_euclidean_single_epoch_parallel as parallel_twin
+
+    assert cache_umap_kernels() == tuple(f"{m}.{n}" for m, n in UMAP_KERNELS)
+    for module, name in UMAP_KERNELS:
+        assert getattr(import_module(module), name).stats.cache_path is not None, name
+    assert parallel_twin.stats.cache_path is None

@@ -67,6 +67,8 @@ class Shell:
             "PERSONAS_MODEL_CACHE": os.environ.get(
                 "PERSONAS_MODEL_CACHE", str(Path.home() / ".cache/personas/onnx")
             ),
+            # The machine's compiled kernels, as for the model: a new HOME would compile them again (20 s).
+            "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(Path.home() / ".cache/personas/numba")),
         }
 
     def export(self, line: str, substitutions: dict[str, str]) -> None:
