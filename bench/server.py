@@ -26,12 +26,14 @@ def free_port() -> int:
 @contextmanager
 def running_server(database_url: str, log_path: Path, **env: str) -> Iterator[tuple[str, str]]:
     """Yield (base URL, admin key) of a fresh server process; migrations applied first. The worker does not
-    warm up (compile the clustering kernels) unless `PERSONAS_WARM_UP` is passed: these benchmarks measure
-    the API, and a warm-up would compete with them for the CPU."""
+    warm up (compile the clustering kernels) nor embed in the background unless `PERSONAS_WARM_UP` or
+    `PERSONAS_EMBED_IN_BACKGROUND` is passed: these benchmarks measure the API, and either would compete with
+    them for the CPU."""
     key = "bench-admin-" + os.urandom(8).hex()
     environment = {
         **os.environ,
         "PERSONAS_WARM_UP": "false",
+        "PERSONAS_EMBED_IN_BACKGROUND": "false",
         "PERSONAS_DATABASE_URL": database_url,
         "PERSONAS_BOOTSTRAP_ADMIN_KEY": key,
         **env,

@@ -24,8 +24,9 @@ def services() -> dict[str, dict[str, Any]]:
     return dict(compose["services"])
 
 
-def test_the_four_services_and_the_one_shot_schema_upgrade(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"migrate", "api", "worker", "postgres", "redis"}
+def test_the_services_and_the_one_shot_schema_upgrade(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == {"migrate", "api", "worker", "scheduler", "postgres", "redis"}
+    assert services["scheduler"]["command"][:3] == ["personas", "worker", "--beat"]
     assert services["migrate"]["command"] == ["personas", "db", "upgrade"]
     assert services["api"]["command"][:4] == ["personas", "serve", "--host", "0.0.0.0"]
     assert services["worker"]["command"] == ["personas", "worker"]
@@ -44,14 +45,14 @@ def test_every_personas_command_exists(services: dict[str, dict[str, Any]]) -> N
     """Each command the file runs is a command of the `personas` CLI (its top-level name, or group)."""
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     names |= {g.name for g in app.registered_groups if g.name}
-    for service in ("migrate", "api", "worker"):
+    for service in ("migrate", "api", "worker", "scheduler"):
         assert services[service]["command"][1] in names
 
 
 def test_api_and_worker_share_postgres_redis_and_the_celery_queue(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    for name in ("migrate", "api", "worker"):
+    for name in ("migrate", "api", "worker", "scheduler"):
         env = services[name]["environment"]
         assert env["PERSONAS_DATABASE_URL"].startswith("postgresql+psycopg://")
         assert "@postgres:5432/" in env["PERSONAS_DATABASE_URL"]

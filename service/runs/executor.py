@@ -17,7 +17,7 @@ from service.retention.schedule import DailyPurge
 from service.runs import flow, service
 from service.runs.schedule import RunSchedule
 from service.runs.schemas import RunCreate
-from service.runs.worker import load_embedder, settings_embedder, warm_up_once
+from service.runs.worker import settings_embedder, warm_up_once
 from service.shifts.alerts import wait_for_deliveries
 
 log = logging.getLogger("personas.executor")
@@ -39,9 +39,8 @@ _WAKE = ""  # put on the inline queue when transcripts arrive: look for backgrou
 
 class InlineExecutor:
     """One daemon thread does the heavy work of this process, one thing at a time, so nothing competes for the
-    cores: runs first (the next queued one waits its turn), then the embedding backlog a chunk at a time, then
-    the warm-up of the clustering kernels; idle, it ticks the daily purge and looks for runs other processes
-    queued."""
+    cores: the warm-up first, then runs (the next queued one waits its turn), then the embedding backlog a
+    chunk at a time; idle, it ticks the daily purge and looks for runs other processes queued."""
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database, self.settings = database, settings
@@ -90,7 +89,9 @@ class InlineExecutor:
             self._thread.join(timeout=5)
 
     def _work(self) -> None:
-        load_embedder(self.settings)
+        # First, before any run or chunk: loading the model and loading (or compiling) the clustering kernels
+        # then never share the cores with the work; a fresh server usually waits for data meanwhile.
+        warm_up_once(self.settings)
         busy = True
         while True:
             try:
@@ -113,9 +114,6 @@ class InlineExecutor:
             return True
         embedder = settings_embedder(self.settings)
         if self.settings.embed_in_background and embed_next_chunk(self.database, embedder):
-            return True
-        # Compiles the clustering kernels once the backlog is embedded; a run queued before pays it itself.
-        if warm_up_once(self.settings):
             return True
         self.purge.tick()
         return False

@@ -27,20 +27,6 @@ def settings_embedder(settings: Settings) -> Embedder:
     return shared_embedder(settings.embedding_model, settings.embedding_backend)
 
 
-def load_embedder(settings: Settings) -> None:
-    """Load the model now (unless PERSONAS_WARM_UP=false), so the first transcripts embed at full speed; a
-    failure is logged, never raised."""
-    if not settings.warm_up:
-        return
-    clock = time.perf_counter()
-    try:
-        settings_embedder(settings).embed(["load the embedding model"])
-    except Exception:
-        log.warning("loading the embedding model failed; the first use will load it", exc_info=True)
-        return
-    log.info("embedding model loaded", extra={"seconds": round(time.perf_counter() - clock, 2)})
-
-
 def warm_up_once(settings: Settings) -> bool:
     """Load the embedder and compile the clustering kernels, once per process, unless PERSONAS_WARM_UP=false.
 
