@@ -30,8 +30,11 @@ PLAIN_TURN = ("my order has not arrived yet, please check the parcel and refund 
 
 @pytest.fixture
 def default_client(database_url: str, db: Database) -> Iterator[TestClient]:
-    """The app with the default limits (10 MB bodies, 20,000-character turns), not the test fixture's."""
-    settings = Settings(database_url=database_url, webhook_secrets={}, warm_up=False)
+    """The app with the default limits (10 MB bodies, 20,000-character turns), not the test fixture's. No
+    background embedding: its thread's CPU time would count in this process's, on either side of a ratio."""
+    settings = Settings(
+        database_url=database_url, webhook_secrets={}, warm_up=False, embed_in_background=False
+    )
     with TestClient(create_app(settings, db), raise_server_exceptions=False) as client:
         yield client
 
