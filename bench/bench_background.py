@@ -108,6 +108,8 @@ def server_round(data: Path) -> dict[str, Any]:
 
 def markdown(rows: list[tuple[dict[str, float], dict[str, Any]]], data: Path, load: str) -> str:
     lines = [
+        "## Background embedding: ingest to personas against plain torch encode",
+        "",
         f"`python -m bench.bench_background --data {data} --rounds {len(rows)}`; {cpu_description()}; "
         f"load average {load}.",
         "",

@@ -102,6 +102,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--broker", default=DEFAULT_BROKER)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="also write the markdown section to this file")
     args = parser.parse_args()
     migrate.upgrade(args.database_url, "head")
     database = Database.from_url(args.database_url)
@@ -114,14 +115,22 @@ def main() -> int:
                 rows[workers].append(drain_seconds(database, args.broker, workers, Path(tmp), model))
                 print(json.dumps({"workers": workers, "seconds": rows[workers][-1]}), flush=True)
     best = {w: min(s) for w, s in rows.items()}
-    print(
-        f"\n`python -m bench.bench_celery_embed --rounds {args.rounds}`; {n} transcripts; {cpu_description()}; "
-        f"load average {os.getloadavg()[0]:.1f}.\n"
-    )
-    print("| workers | drain s (best) | transcripts/s | per process |\n|---:|---:|---:|---:|")
-    for w, seconds in best.items():
-        print(f"| {w} | {seconds:.1f} | {n / seconds:.0f} | {n / seconds / w:.0f} |")
-    print(f"\n2 workers / 1 worker throughput: {best[1] / best[2]:.2f}x")
+    lines = [
+        "## Background embedding on Celery: 1 worker process against 2",
+        "",
+        f"`python -m bench.bench_celery_embed --rounds {args.rounds}`; {n} transcripts; {cpu_description()}; "
+        f"load average {os.getloadavg()[0]:.1f}.",
+        "",
+        "| workers | drain s (best) | transcripts/s | per process |",
+        "|---:|---:|---:|---:|",
+        *[f"| {w} | {sec:.1f} | {n / sec:.0f} | {n / sec / w:.0f} |" for w, sec in best.items()],
+        "",
+        f"2 workers / 1 worker throughput: {best[1] / best[2]:.2f}x",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text)
     return 0
 
 

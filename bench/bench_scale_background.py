@@ -93,6 +93,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/scale-bg"))
     parser.add_argument("--run-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help="also write the markdown section to this file")
     args = parser.parse_args()
     url = f"sqlite:///{args.workdir}/scale.db"
     if args.run_only:
@@ -119,7 +120,8 @@ def main() -> int:
         text=True,
     )
     result = json.loads(run.stdout.strip().splitlines()[-1])
-    print(
+    text = (
+        f"## Scale through the service: background embedding, then a run\n\n"
         f"`python -m bench.bench_scale_background --customers {args.customers} --transcripts {args.transcripts}`;"
         f" {cpu_description()}; load average {os.getloadavg()[0]:.1f} at the end.\n\n"
         f"| step | result |\n|---|---|\n"
@@ -129,8 +131,11 @@ def main() -> int:
         f"| the run that follows (fresh process) | {result['run_s']:.0f} s, peak RSS "
         f"{result['peak_rss_mb']:,.0f} MB |\n"
         f"| customers / personas / ARI vs planted | {result['customers']:,} / {result['personas']} / "
-        f"{result['ari']:.3f} |"
+        f"{result['ari']:.3f} |\n"
     )
+    print(text)
+    if args.out:
+        args.out.write_text(text)
     return 0
 
 

@@ -8,7 +8,10 @@ topics (Banking77 V-measure), embedding (every backend's throughput, agreement w
 polling (GET /v1/personas latency at 50 paced pollers and at saturation, with wrk), scale (100k transcripts / 20k customers:
 time per stage, peak RSS and ARI with the sampled clustering; real embeddings, cached under /tmp),
 shift (planted_dev through a server: the persona-shift alert after the avoid persona's customers arrive),
-cold (warm-up of a brand-new process with an empty and a filled numba cache).
+cold (warm-up of a brand-new process with an empty and a filled numba cache),
+background (a fresh server: ingest, the background embedding's drain and the run after it, against plain torch encode),
+celery (background embedding throughput with 1 and 2 Celery workers; local PostgreSQL and Redis),
+scale-background (100k transcripts stored, embedded in the background, then a run: time, peak RSS, ARI).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ SECTIONS = {
     "scale": ["-m", "bench.bench_scale"],
     "shift": ["-m", "bench.bench_shift"],
     "cold": ["-m", "bench.bench_cold_start"],
+    "background": ["-m", "bench.bench_background"],
+    "celery": ["-m", "bench.bench_celery_embed"],
+    "scale-background": ["-m", "bench.bench_scale_background"],
 }
 
 
