@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from service.runs.embeddings import cache_key
 from sqlalchemy import select
 
 from service.config import Settings
 from service.db import Database
+from service.embedding.cache import cache_key
 from service.ingest.models import Transcript, TranscriptEmbedding
 from service.ingest.schemas import TranscriptIn
 from service.ingest.service import store_transcripts
