@@ -109,7 +109,8 @@ def main() -> int:
     (args.workdir / "truth.json").write_text(json.dumps(truth))
     embedder = settings_embedder(Settings(database_url=url))
     clock = time.perf_counter()
-    while embed_next_chunk(database, embedder):
+    last: int | None = 0
+    while (last := embed_next_chunk(database, embedder, after_id=last or 0)) is not None:
         pass
     embed_s = time.perf_counter() - clock
     embed_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -24,8 +24,14 @@ from service.upsert import insert_for
 LEASE = timedelta(minutes=5)
 
 
+def run_token(run_id: str) -> str:
+    """The holder name of a run's claims (so a recovered run's claims can be dropped)."""
+    return f"run-{run_id}"
+
+
 def _needing_vectors(model: str, at: datetime, *, token: str | None) -> Select[int, int]:
-    """Transcripts with no vector of their revision and no live claim by another holder than `token`."""
+    """Transcripts with no vector of their revision and no live claim on that revision by another holder than
+    `token` (a claim on an older revision does not keep the new text waiting)."""
     vector = and_(
         TranscriptEmbedding.transcript_id == Transcript.id,
         TranscriptEmbedding.model == model,
@@ -35,6 +41,7 @@ def _needing_vectors(model: str, at: datetime, *, token: str | None) -> Select[i
         EmbeddingClaim.transcript_id == Transcript.id,
         EmbeddingClaim.model == model,
         EmbeddingClaim.expires_at > at,
+        EmbeddingClaim.revision >= Transcript.revision,
     )
     if token is not None:
         live_claim = and_(live_claim, EmbeddingClaim.token != token)
@@ -64,9 +71,11 @@ def claim(
 ) -> list[int]:
     """Claim (at most `limit` of) the `ids` that need a vector and nobody else holds; returns those taken."""
     at = utc_now()
-    wanted = session.execute(
-        _needing_vectors(model, at, token=token).where(Transcript.id.in_(list(ids))).limit(limit)
-    ).all()
+    # Locked (PostgreSQL) until the commit, as `cache.store_vectors` does: an erasure or purge deleting one of
+    # them meanwhile either finished first (the row is not returned) or waits; a claim on a deleted transcript
+    # would break the foreign key and fail the caller.
+    query = _needing_vectors(model, at, token=token).where(Transcript.id.in_(list(ids))).limit(limit)
+    wanted = session.execute(query.with_for_update(key_share=True, of=Transcript)).all()
     if not wanted:
         return []
     table = EmbeddingClaim.__table__
@@ -82,8 +91,12 @@ def claim(
             "revision": statement.excluded.revision,
             "expires_at": statement.excluded.expires_at,
         },
-        # Another holder's live claim stands; so the row is neither updated nor returned.
-        where=or_(table.c.expires_at <= at, table.c.token == statement.excluded.token),
+        # Another holder's live claim on this revision stands; so the row is neither updated nor returned.
+        where=or_(
+            table.c.expires_at <= at,
+            table.c.token == statement.excluded.token,
+            table.c.revision < statement.excluded.revision,
+        ),
     ).returning(table.c.transcript_id)
     return sorted(session.scalars(statement))
 
@@ -108,6 +121,12 @@ def release(session: Session, *, model: str, ids: Sequence[int], token: str) -> 
             EmbeddingClaim.transcript_id.in_(list(ids)),
         )
     )
+
+
+def release_holders(session: Session, tokens: Sequence[str]) -> None:
+    """Drop every claim of these holders (runs found dead), whatever the transcript or model."""
+    if tokens:
+        session.execute(delete(EmbeddingClaim).where(EmbeddingClaim.token.in_(list(tokens))))
 
 
 def release_all(session: Session) -> int:

@@ -68,9 +68,14 @@ def embed_chunk(database: Database, embedder: Embedder, ids: Sequence[int], *, t
         stored = session.execute(
             select(Transcript.id, Transcript.revision, Transcript.turns).where(Transcript.id.in_(taken))
         ).all()
-    items = [(tid, revision, customer_text(turns)) for tid, revision, turns in stored]
-    if not items:
+    if not stored:
         return 0
+    try:
+        items = [(tid, revision, customer_text(turns)) for tid, revision, turns in stored]
+    except BaseException:
+        with database.transaction() as session:
+            claims.release(session, model=model, ids=taken, token=token)
+        raise
     _embed_and_store(database, embedder, items, token=token)
     log.info(
         "embedded chunk",

@@ -11,7 +11,7 @@ from service.audit.schemas import AuditAction
 from service.audit.service import record
 from service.config import Settings
 from service.db import Database
-from service.embedding.background import embed_next_chunk, forget_claims
+from service.embedding.background import Backlog, forget_claims
 from service.embedding.dispatch import dispatch_chunks
 from service.retention.schedule import DailyPurge
 from service.runs import flow, service
@@ -34,21 +34,20 @@ class Executor(Protocol):
     def stop(self) -> None: ...
 
 
-_WAKE = ""  # put on the inline queue when transcripts arrive: look for background work now
-
-
 class InlineExecutor:
     """One daemon thread does the heavy work of this process, one thing at a time, so nothing competes for the
     cores: the warm-up first, then runs (the next queued one waits its turn), then the embedding backlog a
-    chunk at a time; idle, it ticks the daily purge and looks for runs other processes queued."""
+    chunk at a time; between steps it ticks the daily purge, and looks for runs other processes queued."""
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database, self.settings = database, settings
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._runs: queue.Queue[str] = queue.Queue()
+        self._wake, self._stopping = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
         self._recovered = False
         self._schedule: RunSchedule | None = None
         self.purge = DailyPurge(database, settings)
+        self.backlog = Backlog(database, lambda: settings_embedder(settings))
 
     def start(self) -> None:
         self._recover()
@@ -64,8 +63,7 @@ class InlineExecutor:
         try:
             with self.database.transaction() as session:
                 stale = service.recover_stale_runs(session)
-            if self.settings.embed_in_background:
-                forget_claims(self.database)
+            forget_claims(self.database)
         except Exception:
             log.warning("could not check for interrupted runs; will retry", exc_info=True)
             return False
@@ -75,48 +73,45 @@ class InlineExecutor:
         return True
 
     def submit(self, run_id: str) -> None:
-        self._queue.put(run_id)
+        self._runs.put(run_id)
+        self._wake.set()
 
     def transcripts_stored(self, ids: list[int]) -> None:
         if self.settings.embed_in_background:
-            self._queue.put(_WAKE)
+            self.backlog.wake()
+            self._wake.set()
 
     def stop(self) -> None:
         if self._schedule is not None:
             self._schedule.stop()
+        self._stopping.set()
+        self._wake.set()
         if self._thread is not None:
-            self._queue.put(None)
             self._thread.join(timeout=5)
 
     def _work(self) -> None:
         # First, before any run or chunk: loading the model and loading (or compiling) the clustering kernels
         # then never share the cores with the work; a fresh server usually waits for data meanwhile.
         warm_up_once(self.settings)
-        busy = True
-        while True:
-            try:
-                item = self._queue.get(timeout=POLL_SECONDS) if not busy else self._queue.get_nowait()
-            except queue.Empty:
-                item = _WAKE
-            if item is None:
-                return
-            if item != _WAKE:
-                self._execute(item)
-                busy = True
-                continue
-            busy = self._background_step()
+        while not self._stopping.is_set():
+            self._wake.clear()  # before looking: a wake-up from now on ends the wait below at once
+            if not self._step():
+                self._wake.wait(POLL_SECONDS)
 
-    def _background_step(self) -> bool:
-        """Do one piece of background work; False when there was none."""
-        run_id = self._next_queued()
+    def _step(self) -> bool:
+        """Do one piece of work; False when there was none."""
+        self.purge.tick()  # a no-op unless a day has passed; here so that a long backlog cannot hold it off
+        run_id = self._next_submitted() or self._next_queued()
         if run_id is not None:
             self._execute(run_id)
             return True
-        embedder = settings_embedder(self.settings)
-        if self.settings.embed_in_background and embed_next_chunk(self.database, embedder):
-            return True
-        self.purge.tick()
-        return False
+        return self.settings.embed_in_background and self.backlog.step()
+
+    def _next_submitted(self) -> str | None:
+        try:
+            return self._runs.get_nowait()
+        except queue.Empty:
+            return None
 
     def _execute(self, run_id: str) -> None:
         try:

@@ -19,6 +19,7 @@ from pipelines.types import AccountInput, DiscoveryConfig, TranscriptInput
 from service.accounts.models import Account as AccountRow
 from service.config import Settings
 from service.db import Database
+from service.embedding.claims import run_token
 from service.embedding.service import embed_snapshot
 from service.erasure.service import reapply_erasures
 from service.ingest.models import Transcript
@@ -159,7 +160,7 @@ def _execute(database: Database, run_id: str, *, embedder: Embedder, settings: S
         embedder=embedder,
         transcript_ids=snapshot.transcript_ids,
         texts=[customer_text(t.turns) for t in snapshot.transcripts],
-        token=f"run-{run_id}",
+        token=run_token(run_id),
         revisions=snapshot.revisions or None,
         progress=lambda f: report("embedding", f),
     )

@@ -11,6 +11,7 @@ from celery.signals import worker_ready
 
 from service.config import get_settings
 from service.db import Database
+from service.embedding import claims
 from service.retention.schedule import PURGE_EVERY, purge_now, utc_now
 from service.runs import flow, service
 from service.runs.schedule import SCHEDULED_TASK, beat_schedule, start_if_idle
@@ -78,6 +79,8 @@ def _recover(**_: object) -> None:
         target=warm_up_once, args=(get_settings(),), name="personas-warm-up", daemon=True
     ).start()
     with worker_database().transaction() as session:
-        service.recover_stale_runs(session, older_than=STALE_AFTER)
+        stale = service.recover_stale_runs(session, older_than=STALE_AFTER)
+        # A dead run's claims would keep the transcripts it was embedding from everyone until the lease ends.
+        claims.release_holders(session, [claims.run_token(run_id) for run_id in stale])
     # Whatever was stored while no worker listened (or whose chunk message was lost) gets queued.
     celery_app.send_task(EMBED_SWEEP_TASK)

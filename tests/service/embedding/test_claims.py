@@ -76,6 +76,25 @@ def test_a_live_claim_keeps_others_out_until_it_expires(db: Database) -> None:
     assert _claim(db, ids, "c") == ids[:3]  # expired: the holder died, another takes over
 
 
+def test_a_claim_on_an_old_revision_does_not_hold_up_the_new_text(db: Database) -> None:
+    ids = _store(db, 2)
+    assert _claim(db, ids, "slow-worker") == ids
+    _store(db, 1, text="Now it is broken")  # t-0 gets revision 2 while its old text is being embedded
+    assert _claim(db, ids, "chunk-for-the-update") == ids[:1]
+    with db.transaction() as session:
+        claims.release(session, model=MODEL, ids=ids, token="slow-worker")  # done with the old text
+        assert session.scalars(select(EmbeddingClaim.token)).all() == ["chunk-for-the-update"]
+
+
+def test_a_dead_runs_claims_are_dropped_by_holder(db: Database) -> None:
+    ids = _store(db, 3)
+    _claim(db, ids[:2], claims.run_token("r1"))
+    _claim(db, ids[2:], "someone-else")
+    with db.transaction() as session:
+        claims.release_holders(session, [claims.run_token("r1")])
+        assert session.scalars(select(EmbeddingClaim.transcript_id)).all() == ids[2:]
+
+
 def test_a_claim_is_taken_by_one_of_many_concurrent_workers(db: Database) -> None:
     ids = _store(db, 40)
     taken: dict[str, list[int]] = {}
@@ -125,15 +144,18 @@ def test_a_run_waits_for_the_chunk_another_worker_is_embedding(db: Database) -> 
         rows = session.execute(select(Transcript.id, Transcript.turns).order_by(Transcript.id)).all()
     texts = [customer_text(turns) for _, turns in rows]
 
+    finished: list[int] = []
+
     def finish_later() -> None:
         time.sleep(1.0)  # the run has embedded the rest and waits
-        assert embed_chunk(db, HashEmbedder(), held, token="other-worker") == 4
+        finished.append(embed_chunk(db, HashEmbedder(), held, token="other-worker"))
 
     run_embedder = CountingEmbedder()
     other = threading.Thread(target=finish_later)
     other.start()
     vectors, made = embed_snapshot(db, embedder=run_embedder, transcript_ids=ids, texts=texts, token="run")
     other.join()
+    assert finished == [4]
     assert made == 2 and len(run_embedder.texts) == 2  # only the two nobody held
     with db.transaction(write=False) as session:
         cached = cached_vectors(session, model=MODEL, ids=ids)
