@@ -20,13 +20,14 @@ from pipelines.embed.protocol import (
     l2_normalise,
     length_sorted_batches,
 )
-from pipelines.embed.sentence import BACKENDS, SentenceTransformerEmbedder
+from pipelines.embed.sentence import BACKENDS, SentenceTransformerEmbedder, Speedups, resolve_backend
 
 __all__ = [
     "BACKENDS",
     "EMBED_BATCH",
     "Embedder",
     "SentenceTransformerEmbedder",
+    "Speedups",
     "cpu_quantization_target",
     "default_model_path",
     "embed_in_batches",
@@ -34,4 +35,5 @@ __all__ = [
     "l2_normalise",
     "length_sorted_batches",
     "onnx_cache_dir",
+    "resolve_backend",
 ]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pipelines.embed.chunking import Pieces, offset_tokenizer, split_into_windows
+from pipelines.embed.chunking import Pieces, offset_tokenizer, split_into_windows, token_bound
 from pipelines.embed.model_files import DEFAULT_MODEL_NAME, cpu_quantization_target, default_model_path
 from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
 
@@ -22,7 +23,28 @@ from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
 #   same alone, in any batch and in any order (see pipelines/embed/onnx_encoder.py for why);
 # - onnx-int8: ONNX Runtime, dynamic int8 quantization for this CPU family; its activation scales are
 #   computed per batch, so a text's vector moves a little with the rest of its batch.
-BACKENDS = ("torch", "onnx", "onnx-unpadded", "onnx-int8")
+# - auto: resolved when the embedder is made, from the CPU's features, to one of the above (see `resolve_backend`).
+BACKENDS = ("auto", "torch", "onnx", "onnx-unpadded", "onnx-int8")
+
+
+def resolve_backend(backend: str) -> str:
+    """The concrete backend `backend` stands for on this CPU: `auto` is the fastest batch-independent one
+    measured for its features (BENCHMARKS.md "Embedding backends"), any other name is itself."""
+    if backend != "auto":
+        return backend
+    return "onnx-unpadded"
+
+
+@dataclass(frozen=True)
+class Speedups:
+    """Work embed() saves without changing any vector (each can be turned off to measure it):
+    `pinned_threads` (ONNX Runtime threads = usable cores, see onnx_encoder.session_options),
+    `skip_short_count` (no token-count pass for a text provably inside the window, chunking.token_bound),
+    `deduplicate` (identical texts in one call embedded once)."""
+
+    pinned_threads: bool = True
+    skip_short_count: bool = True
+    deduplicate: bool = True
 
 
 class SentenceTransformerEmbedder:
@@ -39,11 +61,15 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         backend: str = "torch",
         cache_dir: str | os.PathLike[str] | None = None,
+        speedups: Speedups = Speedups(),
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
         self._path = str(model_name_or_path) if model_name_or_path is not None else str(default_model_path())
+        # Resolved now, so the name below (the cache key) always names the recipe that made the vectors.
+        backend = resolve_backend(backend)
         self.backend = backend
+        self.speedups = speedups
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
         # The name recorded in results and caches: the packaged default is reported by its public name, and a
         # non-torch backend (the recipe) is part of it so cached vectors of different recipes never mix.
@@ -55,6 +81,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._counter: Any = None
+        self._bound = token_bound(Path(self._path) / "tokenizer.json") if speedups.skip_short_count else None
         self._lock = threading.Lock()
 
     @property
@@ -75,6 +102,7 @@ class SentenceTransformerEmbedder:
                         quantized=self.backend == "onnx-int8",
                         unpadded=self.backend == "onnx-unpadded",
                         cache_dir=self._cache_dir,
+                        pinned_threads=self.speedups.pinned_threads,
                     )
             return self._model
 
@@ -99,6 +127,8 @@ class SentenceTransformerEmbedder:
 
     def _token_offsets(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         """Character offsets of each text's tokens (no special tokens, no truncation)."""
+        if not texts:
+            return []
         if self._counter is None:
             self._counter = offset_tokenizer(Path(self._path) / "tokenizer.json")
         if self._counter is not None:
@@ -107,16 +137,32 @@ class SentenceTransformerEmbedder:
         return list(encodings["offset_mapping"])
 
     def _chunk_texts(self, texts: list[str]) -> list[list[tuple[str, int]]]:
-        """Chunks of each text with their token counts; a text that fits is returned whole."""
+        """Chunks of each text with their token counts; a text that fits is returned whole, and one provably
+        short enough to fit is not tokenized here at all (its one piece's weight is never used)."""
         window = self._window()
-        offsets = self._token_offsets(texts)
-        return [split_into_windows(text, o, window) for text, o in zip(texts, offsets, strict=True)]
+        bound = self._bound
+        whole = [bound is not None and bound(text) <= window for text in texts]
+        offsets = iter(self._token_offsets([t for t, fits in zip(texts, whole, strict=True) if not fits]))
+        return [
+            [(text, 1)] if fits else split_into_windows(text, next(offsets), window)
+            for text, fits in zip(texts, whole, strict=True)
+        ]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts; a text longer than the window is the token-weighted mean of its chunks, renormalised."""
+        """Embed texts; a text longer than the window is the token-weighted mean of its chunks, renormalised.
+        Identical texts are embedded once (Speedups.deduplicate) and their vector copied."""
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.speedups.deduplicate:
+            distinct = list(dict.fromkeys(texts))
+            if len(distinct) < len(texts):
+                row = {text: index for index, text in enumerate(distinct)}
+                return self._embed_distinct(distinct)[[row[text] for text in texts]]
+        return self._embed_distinct(texts)
+
+    def _embed_distinct(self, texts: list[str]) -> np.ndarray:
+        """Vectors of texts (a non-empty list), chunked and pooled."""
         pieces = Pieces.of(self._chunk_texts(texts))
         vectors = self.model.encode(
             pieces.texts,
