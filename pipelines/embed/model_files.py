@@ -15,6 +15,8 @@ from typing import Any
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 ONNX_FILE = "model.onnx"
 QUANT_RECIPE = "ffn-down-fp32"  # see _quantize_onnx; part of the int8 file's name
+# The ONNX files a backend can run: fp32 as exported, dynamic int8 for this CPU family, static int8.
+RECIPES = ("fp32", "int8", "int8-static")
 
 
 def default_model_path() -> Path:
@@ -173,17 +175,43 @@ def quantized_file_name(cpu: str) -> str:
     return f"model_qint8_{QUANT_RECIPE}_{cpu}.onnx"
 
 
+def recipe_file_name(recipe: str) -> str:
+    """File of one of RECIPES in the model's cache folder."""
+    if recipe == "int8":
+        return quantized_file_name(cpu_quantization_target())
+    if recipe == "int8-static":
+        from pipelines.embed.static_int8 import STATIC_RECIPE
+
+        return f"model_qint8_{STATIC_RECIPE}.onnx"
+    if recipe == "fp32":
+        return ONNX_FILE
+    raise ValueError(f"unknown ONNX recipe {recipe!r}; expected one of {', '.join(RECIPES)}")
+
+
+def _quantize(recipe: str, fp32: Path, target: Path, model_path: Path) -> None:
+    """Write the int8 file of `recipe` from the fp32 one."""
+    if recipe == "int8":
+        _quantize_onnx(fp32, target, cpu_quantization_target())
+    else:
+        from pipelines.embed.static_int8 import quantize_static_onnx
+
+        quantize_static_onnx(fp32, target, model_path, keep_fp32=_ffn_output_matmuls(fp32))
+
+
 def ensure_onnx_model(
-    model_path: str | os.PathLike[str], *, quantized: bool, cache_root: str | os.PathLike[str] | None = None
+    model_path: str | os.PathLike[str],
+    *,
+    recipe: str = "fp32",
+    cache_root: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Path of the cached ONNX file (fp32 or int8 for this CPU), exporting it first if it is not there yet.
+    """Path of the cached ONNX file of `recipe` (one of RECIPES), exporting it first if it is not there yet.
 
     Each file appears by an atomic rename, under an exclusive lock, so a concurrent process either waits or
     finds the finished file; never a half-written one.
     """
     folder = onnx_cache_dir(model_path, cache_root)
     fp32 = folder / ONNX_FILE
-    final = folder / quantized_file_name(cpu_quantization_target()) if quantized else fp32
+    final = folder / recipe_file_name(recipe)
     if final.is_file():
         return final
     folder.mkdir(parents=True, exist_ok=True)
@@ -195,10 +223,10 @@ def ensure_onnx_model(
                 os.replace(tmp, fp32)
             finally:
                 tmp.unlink(missing_ok=True)
-        if quantized and not final.is_file():
+        if not final.is_file():
             tmp = _atomic_target(final)
             try:
-                _quantize_onnx(fp32, tmp, cpu_quantization_target())
+                _quantize(recipe, fp32, tmp, Path(model_path))
                 os.replace(tmp, final)
             finally:
                 tmp.unlink(missing_ok=True)

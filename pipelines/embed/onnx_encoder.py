@@ -59,7 +59,7 @@ class OnnxSentenceEncoder:
         cls,
         model_path: str,
         *,
-        quantized: bool,
+        recipe: str = "fp32",
         unpadded: bool = False,
         cache_dir: str | os.PathLike[str] | None = None,
         pinned_threads: bool = True,
@@ -72,7 +72,7 @@ class OnnxSentenceEncoder:
         pooling = path / "1_Pooling" / "config.json"
         if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
             raise ValueError(f"the ONNX backend supports mean pooling only; {pooling} asks for another")
-        onnx_file = ensure_onnx_model(path, quantized=quantized, cache_root=cache_dir)
+        onnx_file = ensure_onnx_model(path, recipe=recipe, cache_root=cache_dir)
         options = session_options(pinned_threads)
         session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         tokenizer = AutoTokenizer.from_pretrained(str(path))

@@ -22,9 +22,18 @@ from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
 # - onnx-unpadded: ONNX Runtime fp32, batches of texts of one token length, so a text's vector is bitwise the
 #   same alone, in any batch and in any order (see pipelines/embed/onnx_encoder.py for why);
 # - onnx-int8: ONNX Runtime, dynamic int8 quantization for this CPU family; its activation scales are
-#   computed per batch, so a text's vector moves a little with the rest of its batch.
+#   computed per batch, so a text's vector moves a little with the rest of its batch;
+# - onnx-int8-static: ONNX Runtime, static int8 (activation scales fixed by calibration on synthetic text,
+#   pipelines/embed/static_int8.py) in equal-length batches: bitwise batch-independent like onnx-unpadded.
 # - auto: resolved when the embedder is made, from the CPU's features, to one of the above (see `resolve_backend`).
-BACKENDS = ("auto", "torch", "onnx", "onnx-unpadded", "onnx-int8")
+BACKENDS = ("auto", "torch", "onnx", "onnx-unpadded", "onnx-int8", "onnx-int8-static")
+# The ONNX file (model_files.RECIPES) and batching of each ONNX backend.
+_ONNX = {
+    "onnx": ("fp32", False),
+    "onnx-unpadded": ("fp32", True),
+    "onnx-int8": ("int8", False),
+    "onnx-int8-static": ("int8-static", True),
+}
 
 
 def resolve_backend(backend: str) -> str:
@@ -32,7 +41,9 @@ def resolve_backend(backend: str) -> str:
     measured for its features (BENCHMARKS.md "Embedding backends"), any other name is itself."""
     if backend != "auto":
         return backend
-    return "onnx-unpadded"
+    # Static int8 runs on VNNI's u8 x s8 dot products; elsewhere (AVX2: saturating u8 x s8, arm64: not
+    # measured) fp32 in equal-length batches.
+    return "onnx-int8-static" if cpu_quantization_target() == "avx512_vnni" else "onnx-unpadded"
 
 
 @dataclass(frozen=True)
@@ -75,8 +86,8 @@ class SentenceTransformerEmbedder:
         # non-torch backend (the recipe) is part of it so cached vectors of different recipes never mix.
         base = DEFAULT_MODEL_NAME if model_name_or_path is None else self._path
         self.model_name = base if backend == "torch" else f"{base}+{backend}"
-        if backend == "onnx-int8":
-            # int8 weights differ by CPU family (signed or unsigned), and so do the vectors.
+        if backend.startswith("onnx-int8"):
+            # int8 weights or kernels differ by CPU family (signed or unsigned, VNNI or not), and so do vectors.
             self.model_name += f"-{cpu_quantization_target()}"
         self.batch_size = batch_size
         self._model: Any = None
@@ -97,10 +108,11 @@ class SentenceTransformerEmbedder:
 
                     self._model = SentenceTransformer(self._path, device="cpu")
                 else:
+                    recipe, unpadded = _ONNX[self.backend]
                     self._model = OnnxSentenceEncoder.load(
                         self._path,
-                        quantized=self.backend == "onnx-int8",
-                        unpadded=self.backend == "onnx-unpadded",
+                        recipe=recipe,
+                        unpadded=unpadded,
                         cache_dir=self._cache_dir,
                         pinned_threads=self.speedups.pinned_threads,
                     )
