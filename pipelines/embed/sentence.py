@@ -24,7 +24,8 @@ from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
 # - onnx-int8: ONNX Runtime, dynamic int8 quantization for this CPU family; its activation scales are
 #   computed per batch, so a text's vector moves a little with the rest of its batch;
 # - onnx-int8-static: ONNX Runtime, static int8 (activation scales fixed by calibration on synthetic text,
-#   pipelines/embed/static_int8.py) in equal-length batches: bitwise batch-independent like onnx-unpadded.
+#   pipelines/embed/static_int8.py) in equal-length batches: bitwise batch-independent like onnx-unpadded; opt-in,
+#   below the quality bar on planted_dev so far (see AUTO_BACKEND).
 # - auto: resolved when the embedder is made, from the CPU's features, to one of the above (see `resolve_backend`).
 BACKENDS = ("auto", "torch", "onnx", "onnx-unpadded", "onnx-int8", "onnx-int8-static")
 # The ONNX file (model_files.RECIPES) and batching of each ONNX backend.
@@ -35,15 +36,24 @@ _ONNX = {
     "onnx-int8-static": ("int8-static", True),
 }
 
+# What `auto` stands for per CPU family (model_files.cpu_quantization_target): only batch-independent backends.
+# onnx-int8-static was measured on AVX-512 VNNI (2026-11-30) and fell short of its bars (planted_dev ARI 0.819
+# vs torch's 0.831, and 1.2x onnx-unpadded in bench_embedding), so every family runs fp32 in equal-length
+# batches until a static recipe passes there (BENCHMARKS.md "Embedding backends").
+AUTO_BACKEND = {
+    "avx512_vnni": "onnx-unpadded",
+    "avx512": "onnx-unpadded",
+    "avx2": "onnx-unpadded",
+    "arm64": "onnx-unpadded",
+}
+
 
 def resolve_backend(backend: str) -> str:
     """The concrete backend `backend` stands for on this CPU: `auto` is the fastest batch-independent one
     measured for its features (BENCHMARKS.md "Embedding backends"), any other name is itself."""
     if backend != "auto":
         return backend
-    # Static int8 runs on VNNI's u8 x s8 dot products; elsewhere (AVX2: saturating u8 x s8, arm64: not
-    # measured) fp32 in equal-length batches.
-    return "onnx-int8-static" if cpu_quantization_target() == "avx512_vnni" else "onnx-unpadded"
+    return AUTO_BACKEND.get(cpu_quantization_target(), "onnx-unpadded")
 
 
 @dataclass(frozen=True)
