@@ -4,7 +4,8 @@
 - `sentence`: SentenceTransformerEmbedder and its inference BACKENDS;
 - `chunking`: long texts cut to the model window and pooled back;
 - `onnx_encoder`: the ONNX Runtime stand-in for SentenceTransformer (padded or equal-length batches);
-- `model_files`: the packaged model and its cached ONNX exports (fp32, int8 per CPU family).
+- `model_files`: the packaged model and its cached ONNX exports (fp32, int8 per CPU family, static int8);
+- `static_int8`: static int8 quantization, its calibration text from `pipelines.synthetic`.
 """
 
 from pipelines.embed.model_files import (

@@ -1,5 +1,5 @@
-"""The model's files: the packaged all-MiniLM-L6-v2, and its ONNX exports (fp32, int8 per CPU family) cached on
-disk, each exported once, under a lock, by an atomic rename."""
+"""The model's files: the packaged all-MiniLM-L6-v2, and its ONNX exports (fp32, dynamic int8 per CPU family,
+static int8) cached on disk, each exported once, under a lock, by an atomic rename."""
 
 from __future__ import annotations
 

@@ -58,7 +58,8 @@ def resolve_backend(backend: str) -> str:
 
 @dataclass(frozen=True)
 class Speedups:
-    """Work embed() saves without changing any vector (each can be turned off to measure it):
+    """Work embed() saves without changing any vector of a batch-independent backend (the vectors of the
+    others already depend on their batch, and dedup changes the batch); each can be turned off to measure it:
     `pinned_threads` (ONNX Runtime threads = usable cores, see onnx_encoder.session_options),
     `skip_short_count` (no token-count pass for a text provably inside the window, chunking.token_bound),
     `deduplicate` (identical texts in one call embedded once)."""
