@@ -24,8 +24,8 @@ from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
 # - onnx-int8: ONNX Runtime, dynamic int8 quantization for this CPU family; its activation scales are
 #   computed per batch, so a text's vector moves a little with the rest of its batch;
 # - onnx-int8-static: ONNX Runtime, static int8 (activation scales fixed by calibration on synthetic text,
-#   pipelines/embed/static_int8.py) in equal-length batches: bitwise batch-independent like onnx-unpadded; opt-in,
-#   below the quality bar on planted_dev so far (see AUTO_BACKEND).
+#   pipelines/embed/static_int8.py) in equal-length batches: bitwise batch-independent like onnx-unpadded; what
+#   `auto` picks on AVX-512 VNNI (see AUTO_BACKEND).
 # - auto: resolved when the embedder is made, from the CPU's features, to one of the above (see `resolve_backend`).
 BACKENDS = ("auto", "torch", "onnx", "onnx-unpadded", "onnx-int8", "onnx-int8-static")
 # The ONNX file (model_files.RECIPES) and batching of each ONNX backend.
@@ -37,11 +37,12 @@ _ONNX = {
 }
 
 # What `auto` stands for per CPU family (model_files.cpu_quantization_target): only batch-independent backends.
-# onnx-int8-static was measured on AVX-512 VNNI (2026-11-30) and fell short of its bars (planted_dev ARI 0.819
-# vs torch's 0.831, and 1.2x onnx-unpadded in bench_embedding), so every family runs fp32 in equal-length
-# batches until a static recipe passes there (BENCHMARKS.md "Embedding backends").
+# onnx-int8-static passed every bar on AVX-512 VNNI (2026-11-30: planted_dev ARI 0.824 vs torch 0.831, Banking77
+# V 0.816 vs 0.814, 1.47-1.61x onnx-unpadded); AVX2 and AVX-512 without VNNI lack an unsaturated u8 x s8 dot
+# product and arm64 was not measured, so they run fp32 in equal-length batches (BENCHMARKS.md "Embedding
+# backends").
 AUTO_BACKEND = {
-    "avx512_vnni": "onnx-unpadded",
+    "avx512_vnni": "onnx-int8-static",
     "avx512": "onnx-unpadded",
     "avx2": "onnx-unpadded",
     "arm64": "onnx-unpadded",
