@@ -16,10 +16,11 @@ COPY migrations ./migrations
 # The versions CI tested (constraints.txt pins everything but torch, installed above from the CPU index).
 RUN pip install -c constraints.txt .
 # What a fresh process would otherwise make on first use, made once here (`personas prepare`, as `make install`
-# does): the fp32 ONNX export the default backend (onnx-unpadded) reads, and numba's cache of the clustering
-# kernels in NUMBA_CACHE_DIR (a host with another CPU compiles its own on first use and adds them). onnx-int8,
-# if chosen, quantizes its own copy for the host's CPU family from the fp32 file on first use (seconds), so
-# the caches stay writable by the app user; docker-compose.yml keeps both in named volumes.
+# does): the ONNX files the default backend `auto` may run (fp32, and static int8 for AVX-512 VNNI hosts; neither
+# depends on the host's CPU), and numba's cache of the clustering kernels in NUMBA_CACHE_DIR (a host with another
+# CPU compiles its own on first use and adds them). onnx-int8, if chosen, quantizes its own copy for the host's
+# CPU family on first use (seconds), so the caches stay writable by the app user; docker-compose.yml keeps both
+# in named volumes.
 RUN personas prepare
 
 RUN useradd --create-home --uid 10001 personas && mkdir -p /data /app/numba-cache \

@@ -1,13 +1,17 @@
 """Benchmark of the embedding backends (pipelines.embed.BACKENDS): throughput, batch independence, agreement
 with torch, quality; with the CPU's vector flags, since the int8 speed-up depends on them.
 
-Run: .venv/bin/python bench/bench_embedding.py [--n 3000] [--repeats 3] [--quality] [--out F.md]
+Run: .venv/bin/python bench/bench_embedding.py [--n 3000] [--repeats 3] [--texts planted] [--speedups]
+     [--quality] [--out F.md]
 
 Throughput: the same N Banking77 texts through plain `SentenceTransformer.encode` (the yardstick) and through
 `SentenceTransformerEmbedder(backend=...).embed` for every backend, side by side in one process, after a
 warm-up, in rotating order, best of `--repeats`. Agreement: cosine of each backend's vectors to torch's.
 Batch independence: the largest absolute difference between a text's vector embedded alone and the same
 text embedded in one call with much longer (multi-chunk) texts, and in reverse order (`--alone-n` texts).
+`--texts planted` times planted_dev's customer texts (pipelines.text.customer_text of each transcript, what
+a run embeds) instead of Banking77 rows. `--speedups` adds the default backend with each of its Speedups
+turned off in turn (and all of them), to measure what each saves.
 `--quality` (slow) adds planted_dev customer-level ARI via `pipelines.discover.discover(..., embedder=...)`
 and Banking77 topic V-measure via `pipelines.topics.find_topics`, per backend.
 """
@@ -29,7 +33,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.bench_pipeline import load_accounts, load_transcripts  # noqa: E402
 from bench.bench_topics import load_banking77  # noqa: E402
-from pipelines.embed import BACKENDS, SentenceTransformerEmbedder, cpu_quantization_target  # noqa: E402
+from pipelines.embed import (  # noqa: E402
+    BACKENDS,
+    SentenceTransformerEmbedder,
+    Speedups,
+    cpu_quantization_target,
+    resolve_backend,
+)
+from pipelines.text import customer_text  # noqa: E402
 
 DEFAULT_BANKING = ROOT.parent / "shared" / "data" / "banking77" / "train.csv"
 DEFAULT_PLANTED = ROOT.parent / "shared" / "data" / "planted_dev"
@@ -186,7 +197,7 @@ def speed_section(
         "",
         f"CPU: {cpu_description()}; int8 kernels for `{cpu_quantization_target()}`.",
         "",
-        f"{len(texts):,} Banking77 texts (every {step}th row of `{args.banking.name}`), batch size "
+        f"{len(texts):,} {args.texts} texts (every {step}th of the corpus), batch size "
         f"{args.batch_size}; best of {args.repeats} rounds after a warm-up, all in one process; each round "
         f"runs slices of {args.slice} texts through every contender back to back in rotating order. "
         "int8 = ONNX Runtime dynamic quantization for this CPU family; the ONNX files are exported once from "
@@ -265,14 +276,41 @@ def ari_resolution(args: argparse.Namespace, reference: np.ndarray, int8: np.nda
     )
 
 
+SPEEDUP_VARIANTS = {
+    "no pinned threads": Speedups(pinned_threads=False),
+    "no short-text skip": Speedups(skip_short_count=False),
+    "no dedup": Speedups(deduplicate=False),
+    "none": Speedups(pinned_threads=False, skip_short_count=False, deduplicate=False),
+}
+
+
+def contenders(args: argparse.Namespace) -> dict[str, SentenceTransformerEmbedder]:
+    """The embedders to time: each chosen backend, and with --speedups the default backend (`auto` on this
+    CPU) with each of its Speedups turned off."""
+    backends = [b for b in BACKENDS if b in args.backends or b == "torch"]
+    embedders = {b: SentenceTransformerEmbedder(backend=b, batch_size=args.batch_size) for b in backends}
+    if args.speedups:
+        default = resolve_backend("auto")
+        for label, speedups in SPEEDUP_VARIANTS.items():
+            embedders[f"{default}, {label}"] = SentenceTransformerEmbedder(
+                backend=default, batch_size=args.batch_size, speedups=speedups
+            )
+    return embedders
+
+
+def planted_texts(data: Path) -> list[str]:
+    """planted_dev's customer texts, one per transcript, in file order: what a run embeds."""
+    return [customer_text(t.turns) for t in load_transcripts(data / "transcripts.jsonl")]
+
+
 def report(args: argparse.Namespace) -> str:
     """Run the benchmark and return its markdown section."""
     all_texts, all_intents = load_banking77(args.banking)
+    corpus = planted_texts(args.planted) if args.texts == "planted" else all_texts
     # A fixed, spread-out sample (every k-th row) so all intents appear, not only the first few.
-    step = max(1, len(all_texts) // args.n)
-    texts = all_texts[::step][: args.n]
-    backends = [b for b in BACKENDS if b in args.backends or b == "torch"]
-    embedders = {b: SentenceTransformerEmbedder(backend=b, batch_size=args.batch_size) for b in backends}
+    step = max(1, len(corpus) // args.n)
+    texts = corpus[::step][: args.n]
+    embedders = contenders(args)
     lines = speed_section(args, embedders, texts, step)
     if args.quality:
         lines += quality_section(args, embedders, all_texts, all_intents)
@@ -296,7 +334,17 @@ def main(argv: list[str] | None = None) -> int:
         "--batch-size", type=int, default=32, help="encode batch size (default 32, sentence-transformers')"
     )
     parser.add_argument(
-        "--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS, help="torch always runs"
+        "--backends",
+        nargs="+",
+        default=[b for b in BACKENDS if b != "auto"],
+        choices=BACKENDS,
+        help="torch always runs (default: every concrete backend)",
+    )
+    parser.add_argument(
+        "--texts", choices=("banking77", "planted"), default="banking77", help="corpus of the throughput runs"
+    )
+    parser.add_argument(
+        "--speedups", action="store_true", help="also the default backend minus each speed-up"
     )
     parser.add_argument(
         "--alone-n",
@@ -315,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.quality and not (args.planted / "transcripts.jsonl").is_file():
+    if (args.quality or args.texts == "planted") and not (args.planted / "transcripts.jsonl").is_file():
         print(f"planted_dev not found at {args.planted}", file=sys.stderr)
         return 2
     section = report(args)

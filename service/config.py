@@ -21,10 +21,11 @@ from service.ingest.vendors.identity import CUSTOMER_ID_CHOICES, DEFAULT_CUSTOME
 WEBHOOK_SOURCES = ("generic", "zendesk", "intercom", "freshdesk")
 MIN_WEBHOOK_SECRET_BYTES = 16
 LABELLERS = ("extractive", "openai")  # pipelines.labeller.ExtractiveLabeller, service.personas.labeller
-# The fastest backend within the quality bars whose vectors do not depend on the batch: a transcript gets the
-# same vector however it is embedded, so the same data in any order gives the same personas
-# (bench/bench_embedding.py; BENCHMARKS.md "Embedding backends").
-DEFAULT_EMBEDDING_BACKEND = "onnx-unpadded"
+# `auto`: the fastest backend for this CPU's features within the quality bars whose vectors do not depend on the
+# batch (pipelines.embed.resolve_backend, resolved when the embedder is made): a transcript gets the same vector
+# however it is embedded, so the same data in any order gives the same personas (bench/bench_embedding.py;
+# BENCHMARKS.md "Embedding backends").
+DEFAULT_EMBEDDING_BACKEND = "auto"
 
 
 class Settings(BaseSettings):

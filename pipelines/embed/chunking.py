@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,32 @@ def offset_tokenizer(tokenizer_file: Path) -> Any:
     counter.no_truncation()
     counter.no_padding()
     return counter
+
+
+def nfd_length(text: str) -> int:
+    """Code points of the text in Unicode NFD (ASCII is its own NFD)."""
+    return len(text) if text.isascii() else len(unicodedata.normalize("NFD", text))
+
+
+def token_bound(tokenizer_file: Path) -> Callable[[str], int] | None:
+    """A function that bounds from above the tokens a text yields (no special tokens), so a text under the
+    window needs no token-count pass; None when the tokenizer is not one for which the bound is proven.
+
+    The proof, for a WordPiece model behind BERT's normaliser and pre-tokenizer: the normaliser only drops
+    code points (control characters, combining accents after NFD), maps them one to one (whitespace, case;
+    the one case mapping that grows, U+0130, gives its NFD length of 2) or adds spaces (around CJK
+    ideographs); the pre-tokenizer only splits; WordPiece spends at least one code point of a word per token
+    and gives an unknown or over-long word one [UNK]. So tokens <= code points of the NFD text (NFD, which
+    the normaliser applies when it strips accents, can grow a text: Hangul syllables become 2-3 jamo)."""
+    if not tokenizer_file.is_file():
+        return None
+    spec = json.loads(tokenizer_file.read_text(encoding="utf-8"))
+    proven = (
+        (spec.get("normalizer") or {}).get("type", "BertNormalizer") == "BertNormalizer"
+        and (spec.get("pre_tokenizer") or {}).get("type") == "BertPreTokenizer"
+        and (spec.get("model") or {}).get("type") == "WordPiece"
+    )
+    return nfd_length if proven else None
 
 
 def split_into_windows(text: str, offsets: list[tuple[int, int]], window: int) -> list[tuple[str, int]]:

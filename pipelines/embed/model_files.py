@@ -1,5 +1,5 @@
-"""The model's files: the packaged all-MiniLM-L6-v2, and its ONNX exports (fp32, int8 per CPU family) cached on
-disk, each exported once, under a lock, by an atomic rename."""
+"""The model's files: the packaged all-MiniLM-L6-v2, and its ONNX exports (fp32, dynamic int8 per CPU family,
+static int8) cached on disk, each exported once, under a lock, by an atomic rename."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ from typing import Any
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 ONNX_FILE = "model.onnx"
 QUANT_RECIPE = "ffn-down-fp32"  # see _quantize_onnx; part of the int8 file's name
+# The ONNX files a backend can run: fp32 as exported, dynamic int8 for this CPU family, static int8.
+RECIPES = ("fp32", "int8", "int8-static")
 EXPORT_SECONDS = 20  # what the fp32 export of all-MiniLM-L6-v2 takes on two cores, said before it starts
+# The same for the int8 files: dynamic quantization is quick, static calibrates on synthetic text first.
+QUANTIZE_SECONDS = {"int8": 10, "int8-static": 60}
 
 log = logging.getLogger("personas.embed")
 
@@ -192,14 +196,37 @@ def quantized_file_name(cpu: str) -> str:
     return f"model_qint8_{QUANT_RECIPE}_{cpu}.onnx"
 
 
+def recipe_file_name(recipe: str) -> str:
+    """File of one of RECIPES in the model's cache folder."""
+    if recipe == "int8":
+        return quantized_file_name(cpu_quantization_target())
+    if recipe == "int8-static":
+        from pipelines.embed.static_int8 import STATIC_RECIPE
+
+        return f"model_qint8_{STATIC_RECIPE}.onnx"
+    if recipe == "fp32":
+        return ONNX_FILE
+    raise ValueError(f"unknown ONNX recipe {recipe!r}; expected one of {', '.join(RECIPES)}")
+
+
+def _quantize(recipe: str, fp32: Path, target: Path, model_path: Path) -> None:
+    """Write the int8 file of `recipe` from the fp32 one."""
+    if recipe == "int8":
+        _quantize_onnx(fp32, target, cpu_quantization_target())
+    else:
+        from pipelines.embed.static_int8 import quantize_static_onnx
+
+        quantize_static_onnx(fp32, target, model_path, keep_fp32=_ffn_output_matmuls(fp32))
+
+
 def ensure_onnx_model(
     model_path: str | os.PathLike[str],
     *,
-    quantized: bool,
+    recipe: str = "fp32",
     cache_root: str | os.PathLike[str] | None = None,
     progress: Progress = log_progress,
 ) -> Path:
-    """Path of the cached ONNX file (fp32 or int8 for this CPU), exporting it first if it is not there yet
+    """Path of the cached ONNX file of `recipe` (one of RECIPES), exporting it first if it is not there yet
     (told to `progress`: "exporting all-MiniLM-L6-v2 to ONNX once (about 20 s)...", then its time).
 
     Each file appears by an atomic rename, under an exclusive lock, so a concurrent process either waits or
@@ -207,7 +234,7 @@ def ensure_onnx_model(
     """
     folder = onnx_cache_dir(model_path, cache_root)
     fp32 = folder / ONNX_FILE
-    final = folder / quantized_file_name(cpu_quantization_target()) if quantized else fp32
+    final = folder / recipe_file_name(recipe)
     if final.is_file():
         return final
     folder.mkdir(parents=True, exist_ok=True)
@@ -223,22 +250,15 @@ def ensure_onnx_model(
             finally:
                 tmp.unlink(missing_ok=True)
             progress(note, time.perf_counter() - clock)
-        if quantized and not final.is_file():
+        if not final.is_file():
+            note = f"quantizing {model_name(model_path)} to {recipe} once (about {QUANTIZE_SECONDS[recipe]} s)..."
+            progress(note, None)
+            clock = time.perf_counter()
             tmp = _atomic_target(final)
             try:
-                _quantize_onnx(fp32, tmp, cpu_quantization_target())
+                _quantize(recipe, fp32, tmp, Path(model_path))
                 os.replace(tmp, final)
             finally:
                 tmp.unlink(missing_ok=True)
+            progress(note, time.perf_counter() - clock)
     return final
-
-
-def prepare_default_backend(
-    progress: Progress = log_progress, cache_root: str | os.PathLike[str] | None = None
-) -> list[Path]:
-    """Make the files the default embedding backend needs, once per machine (`personas prepare`, `make
-    install`, the Docker build): the one place that knows which they are. Today: the fp32 ONNX export of the
-    packaged model (onnx-unpadded reads it as it is). Returns their paths."""
-    return [
-        ensure_onnx_model(default_model_path(), quantized=False, cache_root=cache_root, progress=progress)
-    ]

@@ -59,9 +59,10 @@ class OnnxSentenceEncoder:
         cls,
         model_path: str,
         *,
-        quantized: bool,
+        recipe: str = "fp32",
         unpadded: bool = False,
         cache_dir: str | os.PathLike[str] | None = None,
+        pinned_threads: bool = True,
     ) -> OnnxSentenceEncoder:
         """The encoder of a local sentence-transformers folder, exporting its ONNX file first if needed."""
         import onnxruntime as ort
@@ -71,9 +72,8 @@ class OnnxSentenceEncoder:
         pooling = path / "1_Pooling" / "config.json"
         if pooling.is_file() and not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens", True):
             raise ValueError(f"the ONNX backend supports mean pooling only; {pooling} asks for another")
-        onnx_file = ensure_onnx_model(path, quantized=quantized, cache_root=cache_dir)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        onnx_file = ensure_onnx_model(path, recipe=recipe, cache_root=cache_dir)
+        options = session_options(pinned_threads)
         session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         tokenizer = AutoTokenizer.from_pretrained(str(path))
         config_file = path / "sentence_bert_config.json"
@@ -145,6 +145,27 @@ class OnnxSentenceEncoder:
         if out is None:
             return np.zeros((0, 0), dtype=np.float32)
         return l2_normalise(out)
+
+
+def session_options(pinned_threads: bool = True) -> Any:
+    """ONNX Runtime session options: every graph optimisation, and (`pinned_threads`) one intra-op thread per
+    core this process may run on, no inter-op pool, sequential execution.
+
+    ORT's own default sizes its pool by the machine's physical cores, not the process's CPU affinity (a
+    container or taskset), and the model is one chain of ops, so an inter-op pool only adds idle spinning
+    threads that compete for the same cores (BENCHMARKS.md "Embedding backends").
+    Threads split only rows or columns of each product (never its inner dimension), so vectors are bitwise
+    the same for any thread count."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if pinned_threads:
+        usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+        options.intra_op_num_threads = max(1, len(usable))
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return options
 
 
 def mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:

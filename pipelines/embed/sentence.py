@@ -6,13 +6,21 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pipelines.embed.chunking import Pieces, offset_tokenizer, split_into_windows
-from pipelines.embed.model_files import DEFAULT_MODEL_NAME, cpu_quantization_target, default_model_path
+from pipelines.embed.chunking import Pieces, offset_tokenizer, split_into_windows, token_bound
+from pipelines.embed.model_files import (
+    DEFAULT_MODEL_NAME,
+    Progress,
+    cpu_quantization_target,
+    default_model_path,
+    ensure_onnx_model,
+    log_progress,
+)
 from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
 
 # Inference backends (bench/bench_embedding.py measures them side by side):
@@ -21,8 +29,64 @@ from pipelines.embed.onnx_encoder import OnnxSentenceEncoder
 # - onnx-unpadded: ONNX Runtime fp32, batches of texts of one token length, so a text's vector is bitwise the
 #   same alone, in any batch and in any order (see pipelines/embed/onnx_encoder.py for why);
 # - onnx-int8: ONNX Runtime, dynamic int8 quantization for this CPU family; its activation scales are
-#   computed per batch, so a text's vector moves a little with the rest of its batch.
-BACKENDS = ("torch", "onnx", "onnx-unpadded", "onnx-int8")
+#   computed per batch, so a text's vector moves a little with the rest of its batch;
+# - onnx-int8-static: ONNX Runtime, static int8 (activation scales fixed by calibration on synthetic text,
+#   pipelines/embed/static_int8.py) in equal-length batches: bitwise batch-independent like onnx-unpadded; what
+#   `auto` picks on AVX-512 VNNI (see AUTO_BACKEND).
+# - auto: resolved when the embedder is made, from the CPU's features, to one of the above (see `resolve_backend`).
+BACKENDS = ("auto", "torch", "onnx", "onnx-unpadded", "onnx-int8", "onnx-int8-static")
+# The ONNX file (model_files.RECIPES) and batching of each ONNX backend.
+_ONNX = {
+    "onnx": ("fp32", False),
+    "onnx-unpadded": ("fp32", True),
+    "onnx-int8": ("int8", False),
+    "onnx-int8-static": ("int8-static", True),
+}
+
+# What `auto` stands for per CPU family (model_files.cpu_quantization_target): only batch-independent backends.
+# onnx-int8-static passed every bar on AVX-512 VNNI (2026-11-30: planted_dev ARI 0.824 vs torch 0.831, Banking77
+# V 0.816 vs 0.814, 1.47-1.61x onnx-unpadded); AVX2 and AVX-512 without VNNI lack an unsaturated u8 x s8 dot
+# product and arm64 was not measured, so they run fp32 in equal-length batches (BENCHMARKS.md "Embedding
+# backends").
+AUTO_BACKEND = {
+    "avx512_vnni": "onnx-int8-static",
+    "avx512": "onnx-unpadded",
+    "avx2": "onnx-unpadded",
+    "arm64": "onnx-unpadded",
+}
+
+
+def resolve_backend(backend: str) -> str:
+    """The concrete backend `backend` stands for on this CPU: `auto` is the fastest batch-independent one
+    measured for its features (BENCHMARKS.md "Embedding backends"), any other name is itself."""
+    if backend != "auto":
+        return backend
+    return AUTO_BACKEND.get(cpu_quantization_target(), "onnx-unpadded")
+
+
+def prepare_backend(
+    backend: str, progress: Progress = log_progress, cache_root: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Make the files `backend` runs on this CPU (for `auto`, what it resolves to), once per machine
+    (`personas prepare`, `make install`, the Docker build); returns their paths (none for torch)."""
+    concrete = resolve_backend(backend)
+    if concrete not in _ONNX:
+        return []
+    recipe, _ = _ONNX[concrete]
+    return [ensure_onnx_model(default_model_path(), recipe=recipe, cache_root=cache_root, progress=progress)]
+
+
+@dataclass(frozen=True)
+class Speedups:
+    """Work embed() saves without changing any vector of a batch-independent backend (the vectors of the
+    others already depend on their batch, and dedup changes the batch); each can be turned off to measure it:
+    `pinned_threads` (ONNX Runtime threads = usable cores, see onnx_encoder.session_options),
+    `skip_short_count` (no token-count pass for a text provably inside the window, chunking.token_bound),
+    `deduplicate` (identical texts in one call embedded once)."""
+
+    pinned_threads: bool = True
+    skip_short_count: bool = True
+    deduplicate: bool = True
 
 
 class SentenceTransformerEmbedder:
@@ -39,22 +103,27 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         backend: str = "torch",
         cache_dir: str | os.PathLike[str] | None = None,
+        speedups: Speedups = Speedups(),
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown embedding backend {backend!r}; expected one of {', '.join(BACKENDS)}")
         self._path = str(model_name_or_path) if model_name_or_path is not None else str(default_model_path())
+        # Resolved now, so the name below (the cache key) always names the recipe that made the vectors.
+        backend = resolve_backend(backend)
         self.backend = backend
+        self.speedups = speedups
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
         # The name recorded in results and caches: the packaged default is reported by its public name, and a
         # non-torch backend (the recipe) is part of it so cached vectors of different recipes never mix.
         base = DEFAULT_MODEL_NAME if model_name_or_path is None else self._path
         self.model_name = base if backend == "torch" else f"{base}+{backend}"
-        if backend == "onnx-int8":
-            # int8 weights differ by CPU family (signed or unsigned), and so do the vectors.
+        if backend.startswith("onnx-int8"):
+            # int8 weights or kernels differ by CPU family (signed or unsigned, VNNI or not), and so do vectors.
             self.model_name += f"-{cpu_quantization_target()}"
         self.batch_size = batch_size
         self._model: Any = None
         self._counter: Any = None
+        self._bound = token_bound(Path(self._path) / "tokenizer.json") if speedups.skip_short_count else None
         self._lock = threading.Lock()
 
     @property
@@ -70,11 +139,13 @@ class SentenceTransformerEmbedder:
 
                     self._model = SentenceTransformer(self._path, device="cpu")
                 else:
+                    recipe, unpadded = _ONNX[self.backend]
                     self._model = OnnxSentenceEncoder.load(
                         self._path,
-                        quantized=self.backend == "onnx-int8",
-                        unpadded=self.backend == "onnx-unpadded",
+                        recipe=recipe,
+                        unpadded=unpadded,
                         cache_dir=self._cache_dir,
+                        pinned_threads=self.speedups.pinned_threads,
                     )
             return self._model
 
@@ -99,6 +170,8 @@ class SentenceTransformerEmbedder:
 
     def _token_offsets(self, texts: list[str]) -> list[list[tuple[int, int]]]:
         """Character offsets of each text's tokens (no special tokens, no truncation)."""
+        if not texts:
+            return []
         if self._counter is None:
             self._counter = offset_tokenizer(Path(self._path) / "tokenizer.json")
         if self._counter is not None:
@@ -107,16 +180,32 @@ class SentenceTransformerEmbedder:
         return list(encodings["offset_mapping"])
 
     def _chunk_texts(self, texts: list[str]) -> list[list[tuple[str, int]]]:
-        """Chunks of each text with their token counts; a text that fits is returned whole."""
+        """Chunks of each text with their token counts; a text that fits is returned whole, and one provably
+        short enough to fit is not tokenized here at all (its one piece's weight is never used)."""
         window = self._window()
-        offsets = self._token_offsets(texts)
-        return [split_into_windows(text, o, window) for text, o in zip(texts, offsets, strict=True)]
+        bound = self._bound
+        whole = [bound is not None and bound(text) <= window for text in texts]
+        offsets = iter(self._token_offsets([t for t, fits in zip(texts, whole, strict=True) if not fits]))
+        return [
+            [(text, 1)] if fits else split_into_windows(text, next(offsets), window)
+            for text, fits in zip(texts, whole, strict=True)
+        ]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts; a text longer than the window is the token-weighted mean of its chunks, renormalised."""
+        """Embed texts; a text longer than the window is the token-weighted mean of its chunks, renormalised.
+        Identical texts are embedded once (Speedups.deduplicate) and their vector copied."""
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.speedups.deduplicate:
+            distinct = list(dict.fromkeys(texts))
+            if len(distinct) < len(texts):
+                row = {text: index for index, text in enumerate(distinct)}
+                return self._embed_distinct(distinct)[[row[text] for text in texts]]
+        return self._embed_distinct(texts)
+
+    def _embed_distinct(self, texts: list[str]) -> np.ndarray:
+        """Vectors of texts (a non-empty list), chunked and pooled."""
         pieces = Pieces.of(self._chunk_texts(texts))
         vectors = self.model.encode(
             pieces.texts,

@@ -28,17 +28,19 @@ def prepare(
         ),
     ] = True,
 ) -> None:
-    """Export the embedding model for the default backend (ONNX, once) and fill numba's cache with the clustering
+    """Export the embedding model for the configured backend (PERSONAS_EMBEDDING_BACKEND: ONNX, quantized for
+    some, once) and fill numba's cache with the clustering
     kernels, so the first server, worker or run does neither. `make install` and the Docker image run it."""
     from transformers.utils import logging as transformers_logging
 
-    from pipelines.embed.model_files import prepare_default_backend
+    from pipelines.embed import prepare_backend
+    from service.config import get_settings
 
     # One line per step: the export's tracer warnings and weight-loading bar would break it.
     transformers_logging.disable_progress_bar()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        files = prepare_default_backend(progress=progress_line)
+        files = prepare_backend(get_settings().embedding_backend, progress=progress_line)
     for path in files:
         sys.stderr.write(f"embedding model ready: {path}\n")
     if kernels:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,18 @@ from typer.testing import CliRunner
 
 from pipelines.embed import model_files
 from service.cli import app
+from service.config import get_settings
 
 NOTE = "exporting all-MiniLM-L6-v2 to ONNX once (about 20 s)..."
+
+
+@pytest.fixture(autouse=True)
+def fp32_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The fp32 backend on every CPU (`auto` quantizes on some, a real minute): these tests are about the lines."""
+    monkeypatch.setenv("PERSONAS_EMBEDDING_BACKEND", "onnx-unpadded")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 def test_prepare_exports_once_with_a_progress_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
