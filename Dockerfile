@@ -16,8 +16,8 @@ COPY migrations ./migrations
 # The versions CI tested (constraints.txt pins everything but torch, installed above from the CPU index).
 RUN pip install -c constraints.txt .
 # What a fresh process would otherwise make on first use, made once here (`personas prepare`, as `make install`
-# does): the ONNX files the default backend `auto` may run (fp32, and static int8 for AVX-512 VNNI hosts; neither
-# depends on the host's CPU), and numba's cache of the clustering kernels in NUMBA_CACHE_DIR (a host with another
+# does): the ONNX file(s) PERSONAS_EMBEDDING_BACKEND runs (for `auto`: the fp32
+# export, which does not depend on the host's CPU), and numba's cache of the clustering kernels in NUMBA_CACHE_DIR (a host with another
 # CPU compiles its own on first use and adds them). onnx-int8, if chosen, quantizes its own copy for the host's
 # CPU family on first use (seconds), so the caches stay writable by the app user; docker-compose.yml keeps both
 # in named volumes.
