@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from pipelines.embed import EMBED_BATCH, Embedder
+from pipelines.embed import Embedder
 from service.db import Database
 from service.embedding import claims
 from service.embedding.cache import cache_key
@@ -17,16 +17,19 @@ log = logging.getLogger("personas.embedding")
 # Unwoken, the idle worker looks for a backlog this often (transcripts stored by `personas ingest` or `import`,
 # failed chunks to try again): the backlog query scans the transcripts, so not on every 2 s idle tick.
 RECHECK_S = 30.0
+# Transcripts per inline chunk: embedded in length-sorted batches, so long enough for batches of few token lengths
+# (see service.CHUNK), short enough that a run asked for meanwhile waits a few seconds at most.
+INLINE_CHUNK = 1024
 
 
 def embed_next_chunk(database: Database, embedder: Embedder, *, after_id: int = 0) -> int | None:
-    """Embed the next `EMBED_BATCH` transcripts after `after_id` that need a vector and nobody is embedding;
+    """Embed the next INLINE_CHUNK transcripts after `after_id` that need a vector and nobody is embedding;
     returns the highest id among them (also when embedding them failed: it is logged, and they are tried again
     on a later pass), or None when there were none or the database could not be read."""
     try:
         with database.transaction(write=False) as session:
             ids = claims.unclaimed_backlog(
-                session, model=cache_key(embedder), limit=EMBED_BATCH, after_id=after_id
+                session, model=cache_key(embedder), limit=INLINE_CHUNK, after_id=after_id
             )
     except Exception:  # the database may be down: the worker thread backs off and looks again later
         log.exception("could not read the embedding backlog; will retry")

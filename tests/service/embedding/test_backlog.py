@@ -25,7 +25,7 @@ class Clock:
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(background, "EMBED_BATCH", 2)
+    monkeypatch.setattr(background, "INLINE_CHUNK", 2)
 
 
 def test_the_backlog_is_embedded_chunk_by_chunk_then_rests_until_woken(db: Database) -> None:

@@ -16,6 +16,7 @@ from service.db import Database
 from service.embedding import claims
 from service.embedding.cache import cache_key
 from service.embedding.dispatch import dispatch_chunks
+from service.embedding.service import CHUNK
 from service.ingest.schemas import TranscriptIn
 from service.ingest.service import store_transcripts
 from service.runs.worker import settings_embedder
@@ -70,7 +71,7 @@ def test_two_workers_share_the_embed_queue_and_embed_each_transcript_once(
         model = cache_key(settings_embedder(settings))
         # Twice: a message sent again (a sweep, a retry) must not embed anything twice.
         queued = dispatch_chunks(ids, broker_url=BROKER) + dispatch_chunks(ids, broker_url=BROKER)
-        assert queued == 2 * -(-len(ids) // 64)
+        assert queued == 2 * -(-len(ids) // CHUNK)
         deadline = time.monotonic() + PATIENCE_S
         while _backlog(db, model) or sum(len(_embedded_by(log)) for log in logs) < len(ids):
             assert time.monotonic() < deadline, [log.read_text()[-2000:] for log in logs]
