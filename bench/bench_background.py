@@ -7,7 +7,7 @@ Each round, in alternating order:
   `encode` of every transcript's customer text (`pipelines.text.customer_text`, what the service embeds);
 - a fresh server (`personas serve`, new SQLite database, inline executor, default settings: warm-up and
   background embedding on) is started; the clock starts when it answers /healthz. Accounts and transcripts
-  are sent as `eval_personas.py` sends them (batches of 500); then GET /v1/status is polled every 0.1 s until
+  are sent as `eval_personas.py` sends them (batches of 500); then GET /v1/status is polled every POLL_S until
   `embedding.pending == 0` (drain), then a run is asked for and polled until it succeeds.
 Reports per round: ingest, drain after ingest, run, and ingest-to-personas, and their ratios to the encode.
 """
@@ -30,6 +30,9 @@ from bench.bench_embedding import cpu_description
 from bench.server import SHARED_DATA, running_server
 
 DEFAULT_DATA = SHARED_DATA / "planted_dev"
+# How often status and the run are polled: the figures are this precise; polling much faster would take CPU from
+# the server it measures (each status answer counts the backlog).
+POLL_S = 0.25
 YARDSTICK = """
 import json, sys, time
 from pipelines.embed import default_model_path
@@ -63,7 +66,7 @@ def _wait(check: Any, what: str, timeout: float = 1800.0) -> Any:
             return value
         if time.monotonic() > deadline:
             raise RuntimeError(f"{what} not done after {timeout} s")
-        time.sleep(0.1)
+        time.sleep(POLL_S)
 
 
 def server_round(data: Path) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +44,12 @@ class OnnxSentenceEncoder:
         fast_tokenizer: Any = None,
         *,
         unpadded: bool = False,
+        load_tokenizer: Callable[[], Any] | None = None,
+        pad_id: int | None = None,
     ) -> None:
         self.session = session
-        self.tokenizer = tokenizer
+        self._tokenizer, self._load_tokenizer = tokenizer, load_tokenizer
+        self._pad_id = pad_id
         self.max_seq_length = max_seq_length
         self.do_lower_case = do_lower_case
         self.fast_tokenizer = fast_tokenizer
@@ -66,7 +69,6 @@ class OnnxSentenceEncoder:
     ) -> OnnxSentenceEncoder:
         """The encoder of a local sentence-transformers folder, exporting its ONNX file first if needed."""
         import onnxruntime as ort
-        from transformers import AutoTokenizer
 
         path = Path(model_path)
         pooling = path / "1_Pooling" / "config.json"
@@ -75,18 +77,43 @@ class OnnxSentenceEncoder:
         onnx_file = ensure_onnx_model(path, recipe=recipe, cache_root=cache_dir)
         options = session_options(pinned_threads)
         session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
-        config_file = path / "sentence_bert_config.json"
-        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
-        max_len = int(config.get("max_seq_length") or min(tokenizer.model_max_length, 512))
+        config = _json(path / "sentence_bert_config.json")
+        tokenizer_config = _json(path / "tokenizer_config.json")
+
+        def load_tokenizer() -> Any:
+            from transformers import AutoTokenizer
+
+            return AutoTokenizer.from_pretrained(str(path))
+
+        limit = config.get("max_seq_length") or tokenizer_config.get("model_max_length")
+        max_len = int(min(limit, 512)) if limit else int(min(load_tokenizer().model_max_length, 512))
+        fast = _truncating_tokenizer(path / "tokenizer.json", max_len)
+        pad = tokenizer_config.get("pad_token", "[PAD]")
+        pad_id = (
+            fast.token_to_id(pad["content"] if isinstance(pad, dict) else pad) if fast is not None else None
+        )
         return cls(
             session,
-            tokenizer,
+            None,
             max_len,
             bool(config.get("do_lower_case", False)),
-            fast_tokenizer=_truncating_tokenizer(path / "tokenizer.json", max_len),
+            fast_tokenizer=fast,
             unpadded=unpadded,
+            load_tokenizer=load_tokenizer,
+            pad_id=pad_id,
         )
+
+    @property
+    def tokenizer(self) -> Any:
+        """The transformers tokenizer, loaded on first use: importing transformers imports torch (about 3 s of
+        a new process's start), and with tokenizer.json the fast tokenizer does all the work without it."""
+        if self._tokenizer is None and self._load_tokenizer is not None:
+            self._tokenizer = self._load_tokenizer()
+        return self._tokenizer
+
+    @property
+    def pad_id(self) -> int:
+        return self._pad_id if self._pad_id is not None else int(self.tokenizer.pad_token_id or 0)
 
     def get_embedding_dimension(self) -> int:
         if self._dimension is None:
@@ -118,7 +145,7 @@ class OnnxSentenceEncoder:
         """int64 input arrays of one batch, right-padded to its longest text (an encoder with absolute positions
         and an attention mask reads right padding correctly whatever side its tokenizer pads on)."""
         width = max(len(ids) for ids, _ in encodings)
-        pad_id = int(self.tokenizer.pad_token_id or 0)
+        pad_id = self.pad_id
         ids = np.full((len(encodings), width), pad_id, dtype=np.int64)
         types = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
@@ -178,6 +205,10 @@ def mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
             for tokens, w in zip(hidden, weights, strict=True)
         ]
     ).astype(np.float32)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_text())) if path.is_file() else {}
 
 
 def _truncating_tokenizer(tokenizer_file: Path, max_length: int) -> Any:
