@@ -35,7 +35,7 @@ def _embed_and_store(
     embedder: Embedder,
     items: Sequence[tuple[int, int, str]],
     *,
-    token: str | None,
+    token: str,
 ) -> dict[int, np.ndarray]:
     """Embed (transcript id, revision, text) items, store their vectors and drop `token`'s claims on them, a
     batch at a time; returns the vectors. On failure the claims are dropped too, so another worker can take
@@ -50,13 +50,11 @@ def _embed_and_store(
                     model, [(tid, rev, v) for (tid, rev, _), v in zip(batch, vectors, strict=True)]
                 )
                 store_vectors(session, rows)
-                if token is not None:
-                    claims.release(session, model=model, ids=[tid for tid, _, _ in batch], token=token)
+                claims.release(session, model=model, ids=[tid for tid, _, _ in batch], token=token)
             made.update({tid: v for (tid, _, _), v in zip(batch, vectors, strict=True)})
     except BaseException:
-        if token is not None:
-            with database.transaction() as session:
-                claims.release(session, model=model, ids=[tid for tid, _, _ in items], token=token)
+        with database.transaction() as session:
+            claims.release(session, model=model, ids=[tid for tid, _, _ in items], token=token)
         raise
     return made
 
