@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,17 @@ WINDOW = 2000
 WAIT_S = 0.2
 
 
+@contextmanager
+def _released_on_failure(database: Database, model: str, ids: Sequence[int], token: str) -> Iterator[None]:
+    """Drop `token`'s claims on `ids` if the block fails, so another worker can take them over at once."""
+    try:
+        yield
+    except BaseException:
+        with database.transaction() as session:
+            claims.release(session, model=model, ids=ids, token=token)
+        raise
+
+
 def _embed_and_store(
     database: Database,
     embedder: Embedder,
@@ -38,11 +50,10 @@ def _embed_and_store(
     token: str,
 ) -> dict[int, np.ndarray]:
     """Embed (transcript id, revision, text) items, store their vectors and drop `token`'s claims on them, a
-    batch at a time; returns the vectors. On failure the claims are dropped too, so another worker can take
-    them over at once."""
+    batch at a time (all of them on failure); returns the vectors."""
     model = cache_key(embedder)
     made: dict[int, np.ndarray] = {}
-    try:
+    with _released_on_failure(database, model, [tid for tid, _, _ in items], token):
         for positions, vectors in embed_in_batches([text for _, _, text in items], embedder):
             batch = [items[p] for p in positions]
             with database.transaction() as session:
@@ -52,10 +63,6 @@ def _embed_and_store(
                 store_vectors(session, rows)
                 claims.release(session, model=model, ids=[tid for tid, _, _ in batch], token=token)
             made.update({tid: v for (tid, _, _), v in zip(batch, vectors, strict=True)})
-    except BaseException:
-        with database.transaction() as session:
-            claims.release(session, model=model, ids=[tid for tid, _, _ in items], token=token)
-        raise
     return made
 
 
@@ -70,12 +77,8 @@ def embed_chunk(database: Database, embedder: Embedder, ids: Sequence[int], *, t
         ).all()
     if not stored:
         return 0
-    try:
+    with _released_on_failure(database, model, taken, token):
         items = [(tid, revision, customer_text(turns)) for tid, revision, turns in stored]
-    except BaseException:
-        with database.transaction() as session:
-            claims.release(session, model=model, ids=taken, token=token)
-        raise
     _embed_and_store(database, embedder, items, token=token)
     log.info(
         "embedded chunk",
